@@ -1,0 +1,553 @@
+//! Parsing: `#[secure(...)]` and the handler it is written on, into a typed
+//! model that keeps the user's tokens next to each parsed value.
+//!
+//! Parsing checks each value on its own (a rate is `COUNT/WINDOW`, a version
+//! is `v1`); rules that relate keys to each other or to the function live in
+//! `check.rs`. Every problem is recorded in [`Errors`] and parsing goes on, so
+//! one build reports every mistake.
+
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, ExprLit, FnArg, Ident, Item, ItemFn, Lit, LitStr, Meta, MetaList, Token};
+
+use crate::errors::Errors;
+
+/// Every key `#[secure(...)]` accepts, in the order the docs list them. A
+/// new key is added here, to [`SecureArgs`] and to [`SecureArgs::parse_key`].
+pub(crate) const KEYS: &[&str] = &["role", "roles", "public", "owner", "rate", "version"];
+
+/// The route attributes of actix-web that `#[secure]` must be written above,
+/// matched on the last segment of the attribute's path (so that
+/// `#[actix_web::get(..)]` is one too).
+pub(crate) const ROUTE_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "query",
+    "route",
+];
+
+/// `#[secure(...)]`, parsed. Each value field holds the first occurrence of
+/// its key, and only when that value was well formed; `keys` records every
+/// key as written, so that rules about which keys are present do not depend
+/// on whether their values parsed.
+#[derive(Default)]
+pub(crate) struct SecureArgs {
+    /// Every recognised key as written, in source order, duplicates included.
+    pub(crate) keys: Vec<Ident>,
+    /// `role = "editor"`.
+    pub(crate) role: Option<RoleName>,
+    /// `roles(any("a", "b"))` or `roles(all("a", "b"))`.
+    pub(crate) roles: Option<RolesKey>,
+    /// `public`: the keyword itself.
+    pub(crate) public: Option<Ident>,
+    /// `owner(param = "id", unless = "editor")`.
+    pub(crate) owner: Option<OwnerKey>,
+    /// `rate = "100/15m"`.
+    pub(crate) rate: Option<RateKey>,
+    /// `version = "v1"`.
+    pub(crate) version: Option<VersionKey>,
+}
+
+/// A role name as written, a non-empty string literal: `"editor"`. Whether
+/// it was declared is left to rustc (see `expand.rs`), which then points at
+/// this literal.
+pub(crate) struct RoleName {
+    /// The literal, passed on as is to keep its span.
+    pub(crate) lit: LitStr,
+}
+
+/// `roles(any(..))` or `roles(all(..))`.
+pub(crate) struct RolesKey {
+    /// Whether one role of the list is enough, or every one is needed.
+    pub(crate) combinator: Combinator,
+    /// The roles, at least one.
+    pub(crate) roles: Vec<RoleName>,
+}
+
+/// How the roles of `roles(...)` combine.
+#[derive(Clone, Copy)]
+pub(crate) enum Combinator {
+    /// `any(..)`: at least one of them.
+    Any,
+    /// `all(..)`: every one of them.
+    All,
+}
+
+/// `owner(param = "id", unless = "editor")`.
+pub(crate) struct OwnerKey {
+    /// The `param` literal: the route path parameter holding the owner's id.
+    pub(crate) param: LitStr,
+    /// The role that may act on any object, if any.
+    pub(crate) unless: Option<RoleName>,
+}
+
+/// `rate = "100/15m"`, parsed into a quota.
+pub(crate) struct RateKey {
+    /// How many requests a window allows, at least 1.
+    pub(crate) count: u32,
+    /// The window's length in seconds, at least 1.
+    pub(crate) window_secs: u64,
+}
+
+/// `version = "v1"`.
+pub(crate) struct VersionKey {
+    /// The literal as written; served as the path prefix `/` + its value.
+    pub(crate) lit: LitStr,
+}
+
+impl SecureArgs {
+    /// Parses the tokens inside `#[secure(...)]`. `None` when they are not
+    /// even a comma-separated list of keys (the syntax error is recorded);
+    /// otherwise every key is interpreted and each bad one recorded.
+    pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Option<Self> {
+        let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
+            Ok(metas) => metas,
+            Err(error) => {
+                errors.push(error);
+                return None;
+            }
+        };
+        let mut parsed = SecureArgs::default();
+        for meta in &metas {
+            parsed.parse_key(meta, errors);
+        }
+        Some(parsed)
+    }
+
+    /// Interprets one key. Only the first occurrence of a key fills its
+    /// field; later ones are still parsed, so their own mistakes are shown,
+    /// and `check.rs` reports them as duplicates.
+    fn parse_key(&mut self, meta: &Meta, errors: &mut Errors) {
+        let path = meta.path();
+        let Some(key) = path.get_ident() else {
+            errors.spanned(path, unknown_key_message(&quote::quote!(#path).to_string()));
+            return;
+        };
+        let name = key.unraw().to_string();
+        match name.as_str() {
+            "role" => {
+                let role = string_value(meta, "role = \"editor\"", errors)
+                    .and_then(|lit| role_name(lit, "role", errors));
+                self.role = self.role.take().or(role);
+            }
+            "roles" => {
+                let roles = list(meta, ROLES_FORM, errors).and_then(|list| parse_roles(list, errors));
+                self.roles = self.roles.take().or(roles);
+            }
+            "public" => {
+                if let Meta::Path(_) = meta {
+                    self.public.get_or_insert_with(|| key.clone());
+                } else {
+                    errors.spanned(meta, "`public` takes no value; write `public`");
+                }
+            }
+            "owner" => {
+                let owner = list(meta, OWNER_FORM, errors).and_then(|list| parse_owner(key, list, errors));
+                self.owner = self.owner.take().or(owner);
+            }
+            "rate" => {
+                let rate = string_value(meta, "rate = \"100/15m\"", errors).and_then(|lit| {
+                    parse_rate(&lit.value())
+                        .map_err(|message| errors.spanned(&lit, message))
+                        .ok()
+                });
+                self.rate = self.rate.take().or(rate);
+            }
+            "version" => {
+                let version = string_value(meta, "version = \"v1\"", errors).and_then(|lit| {
+                    parse_version(&lit.value())
+                        .map(|()| VersionKey { lit: lit.clone() })
+                        .map_err(|message| errors.spanned(&lit, message))
+                        .ok()
+                });
+                self.version = self.version.take().or(version);
+            }
+            _ => {
+                errors.spanned(key, unknown_key_message(&name));
+                return;
+            }
+        }
+        self.keys.push(key.clone());
+    }
+}
+
+/// The message for a key that is not in [`KEYS`].
+fn unknown_key_message(key: &str) -> String {
+    let expected: Vec<String> = KEYS.iter().map(|key| format!("`{key}`")).collect();
+    format!("unknown `secure` key `{key}`; expected one of {}", expected.join(", "))
+}
+
+/// The accepted forms of `roles`, for messages.
+const ROLES_FORM: &str = "`roles(any(\"a\", \"b\"))` or `roles(all(\"a\", \"b\"))`";
+
+/// The accepted forms of `owner`, for messages.
+const OWNER_FORM: &str = "`owner(param = \"id\")` or `owner(param = \"id\", unless = \"admin\")`";
+
+/// The string literal of `key = "..."`; records an error showing `example`
+/// when the key has another shape.
+fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<LitStr> {
+    let key = meta.path();
+    match meta {
+        Meta::NameValue(name_value) => match &name_value.value {
+            Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => Some(lit.clone()),
+            value => {
+                errors.spanned(value, format!("`{}` expects a string literal: `{example}`", quote::quote!(#key)));
+                None
+            }
+        },
+        _ => {
+            errors.spanned(meta, format!("`{}` expects a string literal: `{example}`", quote::quote!(#key)));
+            None
+        }
+    }
+}
+
+/// The parenthesized list of `key(...)`; records an error showing `form`
+/// when the key has another shape.
+fn list<'a>(meta: &'a Meta, form: &str, errors: &mut Errors) -> Option<&'a MetaList> {
+    match meta {
+        Meta::List(list) => Some(list),
+        _ => {
+            let key = meta.path();
+            errors.spanned(meta, format!("`{}` expects {form}", quote::quote!(#key)));
+            None
+        }
+    }
+}
+
+/// A role name used by `key`: any string literal but the empty one.
+fn role_name(lit: LitStr, key: &str, errors: &mut Errors) -> Option<RoleName> {
+    if lit.value().is_empty() {
+        errors.spanned(
+            &lit,
+            format!("empty role name in `{key}`; expected a role declared with `secure_api::roles!`, such as \"admin\""),
+        );
+        return None;
+    }
+    Some(RoleName { lit })
+}
+
+/// The inside of `roles(...)`: `any("a", ...)` or `all("a", ...)`.
+fn parse_roles(list: &MetaList, errors: &mut Errors) -> Option<RolesKey> {
+    let parsed = list.parse_args_with(|input: ParseStream| {
+        let combinator: Ident = input
+            .parse()
+            .map_err(|error| syn::Error::new(error.span(), format!("`roles` expects {ROLES_FORM}")))?;
+        let content;
+        syn::parenthesized!(content in input);
+        let names = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+        if !input.is_empty() {
+            return Err(input.error(format!("`roles` takes one list: {ROLES_FORM}")));
+        }
+        Ok((combinator, names))
+    });
+    let (combinator_ident, names) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    let combinator = match combinator_ident.to_string().as_str() {
+        "any" => Combinator::Any,
+        "all" => Combinator::All,
+        other => {
+            errors.spanned(
+                &combinator_ident,
+                format!("unknown `roles` combinator `{other}`; expected `any` (at least one role) or `all` (every role)"),
+            );
+            return None;
+        }
+    };
+    if names.is_empty() {
+        errors.spanned(
+            &combinator_ident,
+            format!("`roles({combinator_ident}(...))` needs at least one role, such as `roles({combinator_ident}(\"admin\"))`"),
+        );
+        return None;
+    }
+    let count = names.len();
+    let roles: Vec<RoleName> = names
+        .into_iter()
+        .filter_map(|lit| role_name(lit, "roles", errors))
+        .collect();
+    (roles.len() == count).then_some(RolesKey { combinator, roles })
+}
+
+/// The inside of `owner(...)`: `param = ".."` (required) and `unless = ".."`.
+fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<OwnerKey> {
+    let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+        Ok(metas) => metas,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    let mut param: Option<LitStr> = None;
+    let mut unless: Option<Option<RoleName>> = None;
+    let mut valid = true;
+    for meta in &metas {
+        let path = meta.path();
+        let name = path.get_ident().map(|ident| ident.unraw().to_string());
+        match name.as_deref() {
+            Some("param") if param.is_some() => errors.spanned(path, "duplicate `owner` key `param`"),
+            Some("param") => match string_value(meta, "param = \"id\"", errors) {
+                Some(lit) if lit.value().is_empty() => {
+                    errors.spanned(&lit, "empty `owner` param; expected the name of a route path parameter, such as \"id\"");
+                    valid = false;
+                }
+                Some(lit) => param = Some(lit),
+                None => valid = false,
+            },
+            Some("unless") if unless.is_some() => errors.spanned(path, "duplicate `owner` key `unless`"),
+            Some("unless") => {
+                let role = string_value(meta, "unless = \"admin\"", errors).and_then(|lit| role_name(lit, "unless", errors));
+                valid &= role.is_some();
+                unless = Some(role);
+            }
+            _ => {
+                errors.spanned(
+                    path,
+                    format!("unknown `owner` key `{}`; expected `param` or `unless`", quote::quote!(#path)),
+                );
+                valid = false;
+            }
+        }
+    }
+    let Some(param) = param else {
+        if valid {
+            errors.spanned(
+                key,
+                "`owner` needs `param = \"...\"`, the route path parameter that holds the owner's id: `owner(param = \"id\")`",
+            );
+        }
+        return None;
+    };
+    valid.then_some(OwnerKey { param, unless: unless.flatten() })
+}
+
+/// The form of a rate, for messages.
+const RATE_FORM: &str = "expected \"COUNT/WINDOW\" such as \"100/15m\", \"600/m\" or \"5/30s\": \
+     COUNT from 1 to 4294967295, WINDOW an optional positive number followed by \
+     `s`, `m`, `h` or `d` (seconds, minutes, hours, days)";
+
+/// Parses `COUNT/WINDOW` (`"100/15m"`) into (count, window in seconds).
+///
+/// # Errors
+///
+/// A message naming what is wrong and showing the expected form.
+pub(crate) fn parse_rate(rate: &str) -> Result<RateKey, String> {
+    let Some((count, window)) = rate.split_once('/') else {
+        return Err(format!("invalid `rate` \"{rate}\": missing `/WINDOW`; {RATE_FORM}"));
+    };
+    let count = match count.parse::<u64>() {
+        Ok(count) if count > 0 => u32::try_from(count).map_err(|_| {
+            format!("invalid `rate` \"{rate}\": the count {count} is more than 4294967295 (u32::MAX); {RATE_FORM}")
+        })?,
+        Ok(_) => return Err(format!("invalid `rate` \"{rate}\": the count must be at least 1; {RATE_FORM}")),
+        Err(_) if !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()) => {
+            return Err(format!(
+                "invalid `rate` \"{rate}\": the count is more than 4294967295 (u32::MAX); {RATE_FORM}"
+            ));
+        }
+        Err(_) => return Err(format!("invalid `rate` \"{rate}\": the count `{count}` is not a number; {RATE_FORM}")),
+    };
+    let digits = window.bytes().take_while(u8::is_ascii_digit).count();
+    let (multiplier, unit) = window.split_at(digits);
+    let unit_secs: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 60 * 60,
+        "d" => 24 * 60 * 60,
+        "" => return Err(format!("invalid `rate` \"{rate}\": the window has no unit; {RATE_FORM}")),
+        other => {
+            return Err(format!(
+                "invalid `rate` \"{rate}\": unknown window unit `{other}`; expected one of `s`, `m`, `h`, `d` (e.g. \"100/15m\")"
+            ));
+        }
+    };
+    let multiplier: u64 = if multiplier.is_empty() {
+        1
+    } else {
+        multiplier
+            .parse()
+            .map_err(|_| format!("invalid `rate` \"{rate}\": the window is too long; {RATE_FORM}"))?
+    };
+    if multiplier == 0 {
+        return Err(format!("invalid `rate` \"{rate}\": the window must be longer than zero; {RATE_FORM}"));
+    }
+    let window_secs = multiplier
+        .checked_mul(unit_secs)
+        .ok_or_else(|| format!("invalid `rate` \"{rate}\": the window is too long; {RATE_FORM}"))?;
+    Ok(RateKey { count, window_secs })
+}
+
+/// Checks a version: `v` then a number without leading zeros (`v0`, `v1`, `v12`).
+///
+/// # Errors
+///
+/// A message showing the expected form.
+pub(crate) fn parse_version(version: &str) -> Result<(), String> {
+    let well_formed = version.strip_prefix('v').is_some_and(|number| {
+        !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && (number == "0" || !number.starts_with('0'))
+    });
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid `version` \"{version}\"; expected `v` followed by a number without leading zeros, such as \"v1\" or \"v2\""
+        ))
+    }
+}
+
+/// The function `#[secure]` is written on, split the way the expansion
+/// needs it.
+pub(crate) struct Handler {
+    /// The function as written, with every attribute but `#[secure]`.
+    pub(crate) item: ItemFn,
+    /// Attributes that stay on the outer function: doc comments (actix-web's
+    /// route macro copies them onto the service it generates), `cfg` and
+    /// `cfg_attr`.
+    pub(crate) outer_attrs: Vec<Attribute>,
+    /// Every other attribute but the route attribute: they go on the inner
+    /// function that holds the user's code.
+    pub(crate) inner_attrs: Vec<Attribute>,
+    /// The route attributes found (`check.rs` requires exactly one).
+    pub(crate) routes: Vec<RouteAttr>,
+    /// `#[routes]` (several routes on one handler), which `#[secure]` does
+    /// not support.
+    pub(crate) multi_route: Option<Attribute>,
+}
+
+/// A route attribute: `#[get("/path")]`, `#[route("/path", method = "GET")]`.
+pub(crate) struct RouteAttr {
+    /// The attribute as written.
+    pub(crate) attr: Attribute,
+    /// The route path, when the attribute starts with a string literal.
+    pub(crate) path: Option<LitStr>,
+    /// The attribute's arguments after the path (from its first comma on).
+    pub(crate) rest: TokenStream,
+}
+
+/// What `#[secure]` is written on: an `async fn` handler, or something else.
+pub(crate) enum Target {
+    /// A function (`check.rs` checks that it is a usable handler).
+    Handler(Box<Handler>),
+    /// Any other item; its leading keyword, where the error points.
+    NotAFunction(Span),
+}
+
+impl Target {
+    /// Parses the item `#[secure]` is written on. `None` when it is not an
+    /// item at all (rustc will report the syntax error).
+    pub(crate) fn parse(item: TokenStream, errors: &mut Errors) -> Option<Self> {
+        match syn::parse2::<Item>(item) {
+            Ok(Item::Fn(item)) => Some(Target::Handler(Box::new(Handler::new(item, errors)))),
+            Ok(other) => Some(Target::NotAFunction(item_keyword_span(&other))),
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        }
+    }
+}
+
+/// The span of an item's leading keyword (`struct`, `impl`, ...), so that an
+/// error about the item's kind does not underline all of it.
+fn item_keyword_span(item: &Item) -> Span {
+    match item {
+        Item::Struct(item) => item.struct_token.span,
+        Item::Enum(item) => item.enum_token.span,
+        Item::Union(item) => item.union_token.span,
+        Item::Impl(item) => item.impl_token.span,
+        Item::Trait(item) => item.trait_token.span,
+        Item::Mod(item) => item.mod_token.span,
+        Item::Const(item) => item.const_token.span,
+        Item::Static(item) => item.static_token.span,
+        Item::Type(item) => item.type_token.span,
+        Item::Use(item) => item.use_token.span,
+        other => other.span(),
+    }
+}
+
+impl Handler {
+    /// Sorts the function's attributes and finds its route attribute(s).
+    fn new(mut item: ItemFn, errors: &mut Errors) -> Self {
+        let mut outer_attrs = Vec::new();
+        let mut inner_attrs = Vec::new();
+        let mut routes = Vec::new();
+        let mut multi_route = None;
+        for attr in std::mem::take(&mut item.attrs) {
+            let last = attr.path().segments.last().map(|segment| segment.ident.to_string());
+            match last.as_deref() {
+                Some("doc" | "cfg" | "cfg_attr") if attr.path().get_ident().is_some() => outer_attrs.push(attr.clone()),
+                Some(name) if ROUTE_ATTRIBUTES.contains(&name) => routes.push(RouteAttr::new(attr.clone(), errors)),
+                Some("routes") => multi_route = Some(attr.clone()),
+                _ => inner_attrs.push(attr.clone()),
+            }
+            item.attrs.push(attr);
+        }
+        Handler { item, outer_attrs, inner_attrs, routes, multi_route }
+    }
+
+    /// The typed arguments (`pattern: Type`), `self` receivers left out.
+    pub(crate) fn typed_args(&self) -> impl Iterator<Item = &syn::PatType> {
+        self.item.sig.inputs.iter().filter_map(|arg| match arg {
+            FnArg::Typed(arg) => Some(arg),
+            FnArg::Receiver(_) => None,
+        })
+    }
+}
+
+impl RouteAttr {
+    /// Splits a route attribute into its path literal and the other arguments.
+    fn new(attr: Attribute, errors: &mut Errors) -> Self {
+        let split = |input: ParseStream| -> syn::Result<(LitStr, TokenStream)> { Ok((input.parse()?, input.parse()?)) };
+        let (path, rest) = match attr.parse_args_with(split) {
+            Ok((path, rest)) => (Some(path), rest),
+            Err(_) => {
+                let name = attr.path().segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default();
+                errors.spanned(
+                    &attr,
+                    format!("expected the route path as a string literal: `#[{name}(\"/path\")]`"),
+                );
+                (None, TokenStream::new())
+            }
+        };
+        RouteAttr { attr, path, rest }
+    }
+}
+
+/// The names of the parameters of a route path: `id` in `/customers/{id}`,
+/// `/files/{id:\d+}` and `/static/{tail}*`.
+pub(crate) fn path_params(path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        // The name runs to `:` (a regex follows) or `}`; a regex may hold
+        // braces of its own (`\d{3}`), so the segment ends at the matching `}`.
+        let name_end = after.find([':', '}']).unwrap_or(after.len());
+        names.push(after[..name_end].to_owned());
+        let mut depth = 1usize;
+        let mut end = after.len();
+        for (index, c) in after.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = index + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    names
+}

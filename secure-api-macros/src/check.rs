@@ -1,0 +1,201 @@
+//! Rules across the keys of `#[secure(...)]` and the function it is written
+//! on: one function per rule, each recording its errors and never stopping
+//! the others (serde_derive's `internals/check.rs` has the same shape).
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+
+use crate::attr::{path_params, Handler, SecureArgs, Target};
+use crate::errors::Errors;
+
+/// The most arguments a handler may take: actix-web implements `FromRequest`
+/// for tuples of up to 16 extractors.
+pub(crate) const MAX_ARGS: usize = 16;
+
+/// Runs every rule. `args` is `None` when the attribute did not even parse,
+/// `target` when the item did not: the rules that need them are skipped,
+/// the others still run.
+pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, errors: &mut Errors) {
+    if let Some(args) = args {
+        no_duplicate_keys(args, errors);
+        role_or_roles(args, errors);
+        access_is_stated(args, errors);
+        public_has_no_role(args, errors);
+        public_has_no_owner(args, errors);
+    }
+    match target {
+        Some(Target::Handler(handler)) => {
+            is_async(handler, errors);
+            not_generic(handler, errors);
+            no_receiver(handler, errors);
+            at_most_max_args(handler, errors);
+            one_route_attribute(handler, errors);
+            if let Some(args) = args {
+                owner_param_in_route(args, handler, errors);
+            }
+        }
+        Some(Target::NotAFunction(span)) => is_a_function(*span, errors),
+        None => {}
+    }
+}
+
+/// The position of the first key named `name`, if written.
+fn position(args: &SecureArgs, name: &str) -> Option<usize> {
+    args.keys.iter().position(|key| key == name)
+}
+
+/// Of two keys both written, the one written second: the place to report
+/// that they conflict.
+fn second_of<'a>(args: &'a SecureArgs, a: &str, b: &str) -> Option<&'a syn::Ident> {
+    let (a, b) = (position(args, a)?, position(args, b)?);
+    args.keys.get(a.max(b))
+}
+
+/// A key may be written once; a repetition is reported where it occurs.
+fn no_duplicate_keys(args: &SecureArgs, errors: &mut Errors) {
+    for (index, key) in args.keys.iter().enumerate() {
+        if args.keys[..index].contains(key) {
+            errors.spanned(key, format!("duplicate `secure` key `{key}`"));
+        }
+    }
+}
+
+/// `role` and `roles` say the same thing twice: one role, or a list.
+fn role_or_roles(args: &SecureArgs, errors: &mut Errors) {
+    if let Some(second) = second_of(args, "role", "roles") {
+        errors.spanned(
+            second,
+            "`role` and `roles` cannot be used together; write one `role = \"...\"`, or list every role in `roles(any(...))` or `roles(all(...))`",
+        );
+    }
+}
+
+/// Deny by default: every handler states who may call it, even when that
+/// is everyone.
+fn access_is_stated(args: &SecureArgs, errors: &mut Errors) {
+    if ["role", "roles", "public"].iter().all(|name| position(args, name).is_none()) {
+        errors.at(
+            Span::call_site(),
+            "`#[secure]` needs `role = \"...\"`, `roles(...)` or `public`; routes are denied by default, so say who may call this one",
+        );
+    }
+}
+
+/// `public` means no authentication, so a role could never be checked.
+fn public_has_no_role(args: &SecureArgs, errors: &mut Errors) {
+    for role_key in ["role", "roles"] {
+        if let Some(second) = second_of(args, "public", role_key) {
+            errors.spanned(
+                second,
+                format!("`public` cannot be used with `{role_key}`: a public route authenticates no one, so no role can be checked; remove one of them"),
+            );
+        }
+    }
+}
+
+/// `owner` compares the caller's identity with a path parameter, so the
+/// route must authenticate.
+fn public_has_no_owner(args: &SecureArgs, errors: &mut Errors) {
+    if let Some(second) = second_of(args, "public", "owner") {
+        errors.spanned(
+            second,
+            "`owner` cannot be used with `public`: ownership needs an authenticated caller; replace `public` with `role = \"...\"`",
+        );
+    }
+}
+
+/// The `owner` param must name a parameter of the route path, or the check
+/// could never pass.
+fn owner_param_in_route(args: &SecureArgs, handler: &Handler, errors: &mut Errors) {
+    let (Some(owner), [route]) = (&args.owner, handler.routes.as_slice()) else {
+        return;
+    };
+    let Some(path) = &route.path else {
+        return;
+    };
+    let param = owner.param.value();
+    let params = path_params(&path.value());
+    if params.contains(&param) {
+        return;
+    }
+    let expected = if params.is_empty() {
+        "the route has no path parameters".to_owned()
+    } else {
+        let names: Vec<String> = params.iter().map(|name| format!("`{name}`")).collect();
+        format!("expected one of {}", names.join(", "))
+    };
+    errors.spanned(
+        &owner.param,
+        format!("`owner` param `{param}` is not a parameter of the route path \"{}\"; {expected}", path.value()),
+    );
+}
+
+/// Only functions can be handlers.
+fn is_a_function(keyword: Span, errors: &mut Errors) {
+    errors.at(keyword, "`#[secure]` can only be used on an `async fn` request handler");
+}
+
+/// actix-web handlers are `async fn`, and the checks run before the handler
+/// is awaited.
+fn is_async(handler: &Handler, errors: &mut Errors) {
+    if handler.item.sig.asyncness.is_none() {
+        errors.spanned(
+            handler.item.sig.fn_token,
+            "`#[secure]` handlers must be `async fn`; write `async fn`",
+        );
+    }
+}
+
+/// A route serves one concrete function; generic parameters could not be
+/// inferred by actix-web.
+fn not_generic(handler: &Handler, errors: &mut Errors) {
+    let generics = &handler.item.sig.generics;
+    if !generics.params.is_empty() || generics.where_clause.is_some() {
+        let span = if generics.params.is_empty() { generics.where_clause.span() } else { generics.span() };
+        errors.at(span, "`#[secure]` handlers cannot be generic; remove the generic parameters");
+    }
+}
+
+/// Handlers are free functions; a method's `self` has no value in a route.
+fn no_receiver(handler: &Handler, errors: &mut Errors) {
+    if let Some(receiver) = handler.item.sig.receiver() {
+        errors.spanned(
+            receiver,
+            "`#[secure]` handlers cannot take `self`; write a free `async fn` outside any `impl`",
+        );
+    }
+}
+
+/// actix-web extracts at most 16 arguments.
+fn at_most_max_args(handler: &Handler, errors: &mut Errors) {
+    if let Some(extra) = handler.typed_args().nth(MAX_ARGS) {
+        errors.spanned(
+            extra,
+            format!("`#[secure]` handlers take at most {MAX_ARGS} arguments (actix-web's extractor limit); group some into a struct that implements `FromRequest`"),
+        );
+    }
+}
+
+/// `#[secure]` rewrites the route attribute, so it must see exactly one
+/// below itself. Written below the route attribute, it sees none: actix-web's
+/// macro has already expanded and moved the function.
+fn one_route_attribute(handler: &Handler, errors: &mut Errors) {
+    if let Some(routes) = &handler.multi_route {
+        errors.spanned(
+            routes,
+            "`#[secure]` does not support `#[routes]`; write one handler per route, each with its own `#[secure]`",
+        );
+        return;
+    }
+    match handler.routes.as_slice() {
+        [] => errors.at(
+            Span::call_site(),
+            "`#[secure]` must be written above the route attribute (`#[get]`, `#[post]`, ...); no route attribute follows it on this function",
+        ),
+        [_] => {}
+        [_, extra, ..] => errors.spanned(
+            &extra.attr,
+            "a `#[secure]` handler has one route attribute; write one handler per route",
+        ),
+    }
+}

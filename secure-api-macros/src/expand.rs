@@ -1,0 +1,172 @@
+//! Code generation for `#[secure]`.
+//!
+//! The handler `async fn name(args..) -> R { body }` becomes an actix-web
+//! handler `async fn name(HttpRequest, Payload) -> HttpResponse` that holds
+//! the policy as a `static`, the user's function renamed `__secure_handler`,
+//! and one call to `::secure_api::__private::handle`, which checks the
+//! policy before it extracts the arguments and calls the user's function.
+//! Generated code names nothing but `::secure_api::__private` and the
+//! `crate::__secure_api_role!` macro that `roles!` defines.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::{Ident, LitStr};
+
+use crate::attr::{Combinator, Handler, RoleName, SecureArgs, Target};
+use crate::check;
+use crate::errors::Errors;
+
+/// `#[secure(args)] item`: parse, check, expand; on any error, the item as
+/// written followed by one `compile_error!` per error.
+pub(crate) fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = SecureArgs::parse(args, &mut errors);
+    let target = Target::parse(item.clone(), &mut errors);
+    check::check(args.as_ref(), target.as_ref(), &mut errors);
+    let expanded = errors.finish().and_then(|()| match (&args, &target) {
+        (Some(args), Some(Target::Handler(handler))) => expand(args, handler),
+        // Unreachable: the checks record an error for every other case.
+        _ => Err(syn::Error::new(Span::call_site(), "`#[secure]` could not read this item")),
+    });
+    expanded.unwrap_or_else(|error| {
+        let error = error.to_compile_error();
+        quote! { #item #error }
+    })
+}
+
+/// The expansion of a checked handler.
+fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
+    let [route] = handler.routes.as_slice() else {
+        return Err(syn::Error::new(Span::call_site(), "`#[secure]` needs exactly one route attribute"));
+    };
+    let Some(path) = &route.path else {
+        return Err(syn::Error::new_spanned(&route.attr, "expected the route path as a string literal"));
+    };
+    let served = LitStr::new(&served_path(&path.value(), args.version.as_ref().map(|v| v.lit.value())), path.span());
+
+    // The route attribute, its path rewritten when a version prefixes it.
+    let route_attr = if args.version.is_some() {
+        let attr_path = route.attr.path();
+        let rest = &route.rest;
+        quote! { #[#attr_path(#served #rest)] }
+    } else {
+        let attr = &route.attr;
+        quote! { #attr }
+    };
+
+    let item = &handler.item;
+    let vis = &item.vis;
+    let name = &item.sig.ident;
+    let name_str = name.unraw().to_string();
+    let outer_attrs = &handler.outer_attrs;
+    let inner_attrs = &handler.inner_attrs;
+
+    // The user's function, renamed, with its own signature and body.
+    let inner = Ident::new("__secure_handler", Span::call_site());
+    let mut sig = item.sig.clone();
+    sig.ident = inner.clone();
+    let block = &item.block;
+
+    let policy = policy(args, &name_str, &served);
+
+    // `|(a0, a1,): (T0, T1,)| __secure_handler(a0, a1)`: actix-web extracts
+    // the tuple; each type is spanned at the user's, so that a type that is
+    // not an extractor is reported there.
+    let arg_types: Vec<_> = handler.typed_args().map(|arg| &arg.ty).collect();
+    let arg_names: Vec<Ident> = (0..arg_types.len()).map(|index| format_ident!("__secure_a{}", index)).collect();
+    let tuple_types = arg_types.iter().map(|ty| quote_spanned! {syn::spanned::Spanned::span(ty)=> #ty, });
+
+    Ok(quote! {
+        #(#outer_attrs)*
+        #route_attr
+        #vis async fn #name(
+            __secure_req: ::secure_api::__private::HttpRequest,
+            __secure_payload: ::secure_api::__private::Payload,
+        ) -> ::secure_api::__private::HttpResponse {
+            #(#inner_attrs)*
+            #sig #block
+
+            static __SECURE_POLICY: ::secure_api::__private::Policy = #policy;
+
+            ::secure_api::__private::handle(
+                &__SECURE_POLICY,
+                __secure_req,
+                __secure_payload,
+                |(#(#arg_names,)*): (#(#tuple_types)*)| #inner(#(#arg_names),*),
+            )
+            .await
+        }
+    })
+}
+
+/// The route as served: `/v1` + `path` with a version, else `path` itself.
+fn served_path(path: &str, version: Option<String>) -> String {
+    match version {
+        None => path.to_owned(),
+        Some(version) if path.is_empty() || path == "/" => format!("/{version}"),
+        Some(version) if path.starts_with('/') => format!("/{version}{path}"),
+        Some(version) => format!("/{version}/{path}"),
+    }
+}
+
+/// The `Policy { .. }` value of a handler.
+fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
+    let access = match (&args.public, &args.role, &args.roles) {
+        (Some(_), _, _) => quote! { ::secure_api::__private::Access::Public },
+        (None, Some(role), _) => {
+            let role = role_expr(role);
+            quote! { ::secure_api::__private::Access::AnyOf(&[#role]) }
+        }
+        (None, None, Some(roles)) => {
+            let list = roles.roles.iter().map(role_expr);
+            match roles.combinator {
+                Combinator::Any => quote! { ::secure_api::__private::Access::AnyOf(&[#(#list),*]) },
+                Combinator::All => quote! { ::secure_api::__private::Access::AllOf(&[#(#list),*]) },
+            }
+        }
+        // Unreachable after the checks; denying everyone is the safe answer.
+        (None, None, None) => quote! { ::secure_api::__private::Access::AllOf(&[]) },
+    };
+    let owner = match &args.owner {
+        Some(owner) => {
+            let param = &owner.param;
+            let unless = match &owner.unless {
+                Some(role) => {
+                    let role = role_expr(role);
+                    quote! { ::core::option::Option::Some(#role) }
+                }
+                None => quote! { ::core::option::Option::None },
+            };
+            quote! {
+                ::core::option::Option::Some(::secure_api::__private::Owner { param: #param, unless: #unless })
+            }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let rate = match &args.rate {
+        Some(rate) => {
+            let count = proc_macro2::Literal::u32_unsuffixed(rate.count);
+            let window_secs = proc_macro2::Literal::u64_unsuffixed(rate.window_secs);
+            quote! { ::core::option::Option::Some(::secure_api::__private::Quota::__new(#count, #window_secs)) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    quote! {
+        ::secure_api::__private::Policy {
+            handler: ::core::concat!(::core::module_path!(), "::", #name),
+            route: #served,
+            access: #access,
+            owner: #owner,
+            rate: #rate,
+        }
+    }
+}
+
+/// The `Role` constant named by a role literal. `roles!` defines
+/// `__secure_api_role!` with one arm per declared role; the user's own
+/// literal is passed in, so that rustc reports an undeclared role at it.
+fn role_expr(role: &RoleName) -> TokenStream {
+    let lit = &role.lit;
+    quote_spanned! {lit.span()=> crate::__secure_api_role!(#lit) }
+}

@@ -1,0 +1,99 @@
+//! [`Principal`]: the authenticated caller, as handlers see it.
+
+use std::fmt;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use serde_json::{Map, Value};
+
+use super::jwt::VerifiedClaims;
+use super::rejection::Rejection;
+use crate::authz::Role;
+
+/// How a principal authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// A JWT bearer token (RFC 6750, RFC 7519).
+    Jwt,
+}
+
+/// The authenticated caller of a `#[secure]` route: subject, roles and the
+/// token's verified claims.
+///
+/// Use it as a handler argument. It is available only on routes that
+/// authenticate (not `public` ones); elsewhere extraction fails with 401
+/// problem+json, so a handler can never run believing it has a caller it
+/// does not have.
+///
+/// `Debug` shows the subject, roles and method, never the claims.
+#[derive(Clone)]
+pub struct Principal {
+    sub: String,
+    roles: Vec<String>,
+    claims: Map<String, Value>,
+    method: AuthMethod,
+}
+
+impl Principal {
+    pub(crate) fn from_claims(claims: VerifiedClaims, method: AuthMethod) -> Self {
+        Self {
+            sub: claims.sub,
+            roles: claims.roles,
+            claims: claims.claims,
+            method,
+        }
+    }
+
+    /// The `sub` claim (RFC 7519 §4.1.2): who the caller is.
+    pub fn subject(&self) -> &str {
+        &self.sub
+    }
+
+    /// The role names of the `roles` claim, exactly as the token holds them.
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// Whether the caller holds `role`, directly or through a role above it
+    /// in the hierarchy declared with [`roles!`](crate::roles).
+    pub fn has_role(&self, role: &Role) -> bool {
+        role.is_held_by(&self.roles)
+    }
+
+    /// All claims of the verified token, registered and private.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// How the caller authenticated.
+    pub fn auth_method(&self) -> AuthMethod {
+        self.method
+    }
+}
+
+impl fmt::Debug for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Principal")
+            .field("sub", &self.sub)
+            .field("roles", &self.roles)
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = crate::Problem;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    /// Takes the principal that `#[secure]` authenticated for this request.
+    ///
+    /// # Errors
+    /// 401 problem+json when the route did not authenticate (a `public`
+    /// route, or a handler without `#[secure]`).
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let principal = req.extensions().get::<Principal>().cloned();
+        ready(principal.ok_or_else(|| Rejection::MissingCredentials.problem("")))
+    }
+}

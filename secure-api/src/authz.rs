@@ -1,0 +1,88 @@
+//! Authorization: roles with a hierarchy, and object ownership.
+//!
+//! Roles are declared once per application with [`roles!`](crate::roles);
+//! the declaration fixes, at compile time, which role names exist and which
+//! roles stand above which. Each [`Role`] carries the names of every role
+//! that satisfies it (itself and all roles above it), so the check at request
+//! time is a plain, case-sensitive string comparison against the `roles`
+//! claim (OWASP API5:2023, broken function level authorization).
+
+use crate::auth::Principal;
+
+/// A declared role: its name and every role name that satisfies it.
+///
+/// Values are made by [`roles!`](crate::roles) (as constants in the
+/// generated `roles` module) and by `#[secure(role = "...")]`; both check at
+/// compile time that the name was declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Role {
+    name: &'static str,
+    satisfied_by: &'static [&'static str],
+}
+
+impl Role {
+    #[doc(hidden)]
+    /// Used by the code `roles!` generates; not part of the stable API.
+    pub const fn __new(name: &'static str, satisfied_by: &'static [&'static str]) -> Self {
+        Self { name, satisfied_by }
+    }
+
+    /// The role's name as it appears in the `roles` claim.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether a principal holding the role names `held` has this role,
+    /// directly or through a role above it in the hierarchy. Names are
+    /// matched exactly: `"Admin"` and `"admin "` are not `"admin"`.
+    pub fn is_held_by<S: AsRef<str>>(&self, held: &[S]) -> bool {
+        held.iter()
+            .any(|h| self.satisfied_by.contains(&h.as_ref()))
+    }
+}
+
+/// Which roles a route requires (generated from `role`, `roles(any(..))`,
+/// `roles(all(..))`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    /// `public`: no authentication.
+    Public,
+    /// `role = "r"` (one element) or `roles(any(..))`: at least one of them.
+    AnyOf(&'static [Role]),
+    /// `roles(all(..))`: every one of them.
+    AllOf(&'static [Role]),
+}
+
+impl Access {
+    /// Whether `principal` passes this requirement. `Public` always passes.
+    pub(crate) fn allows(&self, principal: &Principal) -> bool {
+        match self {
+            Access::Public => true,
+            Access::AnyOf(roles) => roles.iter().any(|r| principal.has_role(r)),
+            Access::AllOf(roles) => roles.iter().all(|r| principal.has_role(r)),
+        }
+    }
+}
+
+/// `owner(param = "..", unless = "..")`: the named path parameter must equal
+/// the principal's `sub`, unless the principal holds the `unless` role.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Owner {
+    /// The path parameter's name, checked at compile time against the route.
+    pub param: &'static str,
+    /// The role that may act on any object.
+    pub unless: Option<Role>,
+}
+
+impl Owner {
+    /// Whether `principal` may act on the object named by the path parameter
+    /// value `value` (`None` when the parameter is absent: never allowed).
+    pub(crate) fn allows(&self, principal: &Principal, value: Option<&str>) -> bool {
+        if self.unless.is_some_and(|r| principal.has_role(&r)) {
+            return true;
+        }
+        value.is_some_and(|v| v == principal.subject())
+    }
+}

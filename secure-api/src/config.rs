@@ -1,0 +1,407 @@
+//! [`SecurityConfig`]: the one place where secure-api's configuration is
+//! read and checked.
+//!
+//! A configuration is built once at start-up, from the environment
+//! ([`SecurityConfig::from_env`]), from code ([`SecurityConfig::builder`]),
+//! or both (code sets defaults, [`SecurityConfigBuilder::read_env`] lets the
+//! environment override them). Every bad value stops the build with a
+//! [`ConfigError`] naming the setting; nothing is served with a half-read
+//! configuration.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::jwt::{JwtVerifier, Jwks};
+
+/// The shortest accepted HMAC secret, in bytes (RFC 7518 §3.2: a key of the
+/// same size as the hash output or larger; 32 bytes for HS256).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The default clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
+pub const DEFAULT_LEEWAY_SECONDS: u64 = 30;
+
+/// A configuration value that cannot be used. Start-up must stop on it.
+///
+/// Its `Display` is one line that names the setting (the environment
+/// variable, e.g. `SECURE_API_JWT_SECRET`) and the problem, and never holds a
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    setting: &'static str,
+    problem: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            setting,
+            problem: problem.into(),
+        }
+    }
+
+    /// The setting at fault, named as its environment variable.
+    pub fn setting(&self) -> &'static str {
+        self.setting
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.setting, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The names of the environment variables [`SecurityConfig::from_env`] reads.
+pub mod env {
+    /// HS256/384/512 secret; its bytes are used as they are (not base64-decoded).
+    pub const JWT_SECRET: &str = "SECURE_API_JWT_SECRET";
+    /// Path of a JWKS file (RFC 7517 §5) of public keys, each with `kid` and `alg`.
+    pub const JWKS_FILE: &str = "SECURE_API_JWKS_FILE";
+    /// The required `iss` claim (RFC 7519 §4.1.1).
+    pub const JWT_ISSUER: &str = "SECURE_API_JWT_ISSUER";
+    /// The audience that the `aud` claim must contain (RFC 7519 §4.1.3).
+    pub const JWT_AUDIENCE: &str = "SECURE_API_JWT_AUDIENCE";
+    /// Clock-skew allowance for `exp`, `nbf`, `iat`, in whole seconds.
+    pub const JWT_LEEWAY_SECONDS: &str = "SECURE_API_JWT_LEEWAY_SECONDS";
+    /// Comma-separated IPs or CIDRs of proxies whose forwarding headers are believed.
+    pub const TRUSTED_PROXIES: &str = "SECURE_API_TRUSTED_PROXIES";
+}
+
+/// Validated security configuration: token keys and claims rules, realm,
+/// trusted proxies.
+///
+/// Build it with [`SecurityConfig::from_env`] or [`SecurityConfig::builder`],
+/// then hand it to [`Security::new`](crate::Security::new).
+pub struct SecurityConfig {
+    realm: String,
+    jwt: JwtVerifier,
+    secret: Option<SecretString>,
+    development_mode: bool,
+    trusted_proxies: Vec<IpNet>,
+}
+
+impl fmt::Debug for SecurityConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityConfig")
+            .field("realm", &self.realm)
+            .field("jwt", &self.jwt)
+            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .field("development_mode", &self.development_mode)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
+}
+
+impl SecurityConfig {
+    /// Reads the configuration from the environment (see [`env`]) with no
+    /// defaults for issuer and audience.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing or bad:
+    /// no key at all (neither `SECURE_API_JWT_SECRET` nor
+    /// `SECURE_API_JWKS_FILE`), a secret under 32 bytes, an unreadable or
+    /// invalid JWKS file, a missing issuer or audience, a bad leeway or proxy
+    /// list.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::builder().read_env()?.build()
+    }
+
+    /// Starts a configuration in code. Values set on the builder are
+    /// defaults that [`SecurityConfigBuilder::read_env`] may override.
+    pub fn builder() -> SecurityConfigBuilder {
+        SecurityConfigBuilder::default()
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges (RFC 6750 §3).
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// Whether no key was configured and a random development secret was
+    /// generated (see [`SecurityConfigBuilder::development_mode`]).
+    pub fn is_development_mode(&self) -> bool {
+        self.development_mode
+    }
+
+    /// The proxies whose forwarding headers are believed.
+    pub fn trusted_proxies(&self) -> &[IpNet] {
+        &self.trusted_proxies
+    }
+
+    pub(crate) fn verifier(&self) -> &JwtVerifier {
+        &self.jwt
+    }
+
+    /// Signs an HS256 access token with the configured secret: `sub`,
+    /// `roles`, the configured `iss` and `aud`, `iat` now and `exp` after
+    /// `ttl` (whole seconds). For development and tests.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for `SECURE_API_JWT_SECRET` when no secret is
+    /// configured (a JWKS holds public keys only), or when signing fails.
+    pub fn issue_token(&self, sub: &str, roles: &[&str], ttl: Duration) -> Result<String, ConfigError> {
+        let secret = self.secret.as_ref().ok_or_else(|| {
+            ConfigError::new(env::JWT_SECRET, "not set; tokens can only be issued with an HS256 secret")
+        })?;
+        self.jwt
+            .issue_hs256(secret.expose_secret().as_bytes(), sub, roles, ttl)
+            .map_err(|e| ConfigError::new(env::JWT_SECRET, format!("cannot sign a token: {e}")))
+    }
+}
+
+/// Builds a [`SecurityConfig`]; see [`SecurityConfig::builder`].
+#[derive(Default)]
+pub struct SecurityConfigBuilder {
+    realm: Option<String>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    leeway_seconds: Option<u64>,
+    secret: Option<SecretString>,
+    jwks_file: Option<PathBuf>,
+    trusted_proxies: Vec<IpNet>,
+    development_mode: bool,
+}
+
+impl fmt::Debug for SecurityConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityConfigBuilder")
+            .field("realm", &self.realm)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway_seconds", &self.leeway_seconds)
+            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .field("jwks_file", &self.jwks_file)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("development_mode", &self.development_mode)
+            .finish()
+    }
+}
+
+impl SecurityConfigBuilder {
+    /// The realm of `WWW-Authenticate` challenges (RFC 6750 §3). Default:
+    /// the audience.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = Some(realm.into());
+        self
+    }
+
+    /// The required `iss` claim (RFC 7519 §4.1.1), compared exactly.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The audience that the `aud` claim (a string, or an array of strings)
+    /// must contain (RFC 7519 §4.1.3).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds
+    /// (RFC 7519 §4.1.4; default 30).
+    pub fn leeway_seconds(mut self, seconds: u64) -> Self {
+        self.leeway_seconds = Some(seconds);
+        self
+    }
+
+    /// The HS256/384/512 secret; its UTF-8 bytes are the key. At least 32
+    /// bytes (checked by [`build`](Self::build)).
+    pub fn jwt_secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// A JWKS file (RFC 7517 §5) of public keys; each key needs a `kid` and
+    /// an `alg` (RS256/384/512, PS256/384/512, ES256, ES384, EdDSA).
+    pub fn jwks_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.jwks_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Proxies (IP addresses or CIDR networks) whose `X-Forwarded-For`,
+    /// `Forwarded` and `X-Forwarded-Proto` headers are believed.
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpNet>) -> Self {
+        self.trusted_proxies = proxies.into_iter().collect();
+        self
+    }
+
+    /// With no secret and no JWKS configured, generate a random 32-byte
+    /// HS256 secret instead of failing. For local development only: the
+    /// application should say so loudly.
+    pub fn development_mode(mut self, allowed: bool) -> Self {
+        self.development_mode = allowed;
+        self
+    }
+
+    /// Overrides the builder's values with the environment variables of
+    /// [`env`] that are set.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming a variable that is not valid UTF-8, a leeway
+    /// that is not a whole number of seconds, or a proxy list entry that is
+    /// neither an IP address nor a CIDR network.
+    pub fn read_env(mut self) -> Result<Self, ConfigError> {
+        if let Some(v) = var(env::JWT_SECRET)? {
+            self.secret = Some(SecretString::from(v));
+        }
+        if let Some(v) = var(env::JWKS_FILE)? {
+            self.jwks_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var(env::JWT_ISSUER)? {
+            self.issuer = Some(v);
+        }
+        if let Some(v) = var(env::JWT_AUDIENCE)? {
+            self.audience = Some(v);
+        }
+        if let Some(v) = var(env::JWT_LEEWAY_SECONDS)? {
+            let secs = v.trim().parse::<u64>().map_err(|_| {
+                ConfigError::new(env::JWT_LEEWAY_SECONDS, format!("`{v}` is not a whole number of seconds"))
+            })?;
+            self.leeway_seconds = Some(secs);
+        }
+        if let Some(v) = var(env::TRUSTED_PROXIES)? {
+            self.trusted_proxies = parse_proxies(&v)?;
+        }
+        Ok(self)
+    }
+
+    /// Checks every value and loads the keys.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the setting: no key (unless
+    /// [`development_mode`](Self::development_mode)), a secret under 32
+    /// bytes, a JWKS file that cannot be read or holds an unusable key, an
+    /// empty or missing issuer or audience, a leeway over one day.
+    pub fn build(self) -> Result<SecurityConfig, ConfigError> {
+        let issuer = required(self.issuer, env::JWT_ISSUER)?;
+        let audience = required(self.audience, env::JWT_AUDIENCE)?;
+        let leeway = self.leeway_seconds.unwrap_or(DEFAULT_LEEWAY_SECONDS);
+        if leeway > 86_400 {
+            return Err(ConfigError::new(env::JWT_LEEWAY_SECONDS, "must be at most 86400 seconds"));
+        }
+        let jwks = match &self.jwks_file {
+            Some(path) => Some(Jwks::load(path)?),
+            None => None,
+        };
+        let mut secret = self.secret;
+        if let Some(s) = &secret {
+            let len = s.expose_secret().len();
+            if len < MIN_SECRET_BYTES {
+                return Err(ConfigError::new(
+                    env::JWT_SECRET,
+                    format!("must be at least {MIN_SECRET_BYTES} bytes, got {len}"),
+                ));
+            }
+        }
+        let mut development_mode = false;
+        if secret.is_none() && jwks.is_none() {
+            if !self.development_mode {
+                return Err(ConfigError::new(
+                    env::JWT_SECRET,
+                    format!("no JWT key configured: set {} or {}", env::JWT_SECRET, env::JWKS_FILE),
+                ));
+            }
+            secret = Some(random_secret()?);
+            development_mode = true;
+        }
+        let jwt = JwtVerifier::new(
+            secret.as_ref().map(|s| s.expose_secret().as_bytes()),
+            jwks,
+            issuer,
+            audience.clone(),
+            leeway,
+        );
+        Ok(SecurityConfig {
+            realm: self.realm.unwrap_or(audience),
+            jwt,
+            secret,
+            development_mode,
+            trusted_proxies: self.trusted_proxies,
+        })
+    }
+}
+
+/// Reads one variable: `None` when unset, an error when not UTF-8.
+fn var(name: &'static str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::new(name, "is not valid UTF-8")),
+    }
+}
+
+fn required(value: Option<String>, setting: &'static str) -> Result<String, ConfigError> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        Some(_) => Err(ConfigError::new(setting, "must not be empty")),
+        None => Err(ConfigError::new(setting, "is required")),
+    }
+}
+
+/// Parses `10.0.0.0/8, 192.0.2.1, ::1`: CIDR networks or single addresses.
+fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(env::TRUSTED_PROXIES, format!("`{item}` is neither an IP address nor a CIDR network"))
+                })
+        })
+        .collect()
+}
+
+/// 32 random bytes from the operating system, hex-encoded (64 bytes of key).
+fn random_secret() -> Result<SecretString, ConfigError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ConfigError::new(env::JWT_SECRET, format!("cannot generate a development secret: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(SecretString::from(hex))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxies_accept_addresses_and_networks() {
+        let p = parse_proxies("10.0.0.0/8, 192.0.2.1 ,::1").unwrap_or_default();
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[1].to_string(), "192.0.2.1/32");
+    }
+
+    #[test]
+    fn proxies_reject_garbage_naming_the_variable() {
+        let e = parse_proxies("10.0.0.0/8, example.com").err();
+        assert_eq!(e.map(|e| e.setting()), Some(env::TRUSTED_PROXIES));
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        let e = SecurityConfig::builder()
+            .issuer("i")
+            .audience("a")
+            .jwt_secret("too short")
+            .build()
+            .err();
+        assert_eq!(e.map(|e| e.to_string()), Some("SECURE_API_JWT_SECRET: must be at least 32 bytes, got 9".into()));
+    }
+
+    #[test]
+    fn no_key_is_refused_outside_development_mode() {
+        let e = SecurityConfig::builder().issuer("i").audience("a").build().err();
+        assert_eq!(e.map(|e| e.setting()), Some(env::JWT_SECRET));
+        let dev = SecurityConfig::builder().issuer("i").audience("a").development_mode(true).build();
+        assert!(dev.is_ok_and(|c| c.is_development_mode()));
+    }
+}

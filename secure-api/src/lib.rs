@@ -1,0 +1,60 @@
+//! Secure actix-web endpoints with one attribute.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, Responder, get, web};
+//! use secure_api::{Principal, Security, SecurityConfig, roles, secure};
+//!
+//! roles! { admin > editor > viewer; reporting; }
+//!
+//! /// One customer, for admins.
+//! #[secure(role = "admin", rate = "100/15m", version = "v1")]
+//! #[get("/customers/{id}")]
+//! async fn customer(id: web::Path<String>, who: Principal) -> impl Responder {
+//!     format!("customer {id}, read by {}", who.subject())
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let config = SecurityConfig::from_env().map_err(std::io::Error::other)?;
+//!     let security = Security::new(config);
+//!     HttpServer::new(move || App::new().service(customer).wrap(security.clone()))
+//!         .bind(("127.0.0.1", 8080))?
+//!         .run()
+//!         .await
+//! }
+//! ```
+//!
+//! `#[secure(...)]`, written above the route attribute, makes the handler
+//! run these checks, in this order, before any of its arguments is extracted
+//! (so before the body is read); the first that fails answers with an
+//! RFC 9457 problem+json body:
+//!
+//! | check | key | failure |
+//! | --- | --- | --- |
+//! | no credential in the query string (RFC 6750 §5.3) | always | 400 |
+//! | authentication: a valid JWT bearer token (RFC 6750, RFC 8725) | `role`, `roles(..)`; skipped only with `public` | 401 + `WWW-Authenticate` |
+//! | rate limit, GCRA per principal (per client IP when `public`) | `rate = "100/15m"` | 429 + `Retry-After` |
+//! | role, with the hierarchy of [`roles!`] | `role = "editor"`, `roles(any(..))`, `roles(all(..))` | 403 `insufficient_scope` |
+//! | ownership: path parameter equals `sub` | `owner(param = "id", unless = "editor")` | 404 |
+//! | the route is served under a version prefix | `version = "v1"` | — |
+//!
+//! The [`Security`] middleware, registered on the `App`, carries the
+//! configuration to the handlers and sets secure headers on every response.
+//! See [`secure`] for the attribute's full syntax.
+
+#[doc(hidden)]
+pub mod __private;
+pub mod auth;
+pub mod authz;
+pub mod config;
+mod guard;
+mod headers;
+pub mod problem;
+pub mod rate_limit;
+
+pub use auth::{AuthMethod, Principal};
+pub use authz::Role;
+pub use config::{ConfigError, SecurityConfig, SecurityConfigBuilder};
+pub use headers::Security;
+pub use problem::Problem;
+pub use secure_api_macros::{roles, secure};

@@ -1,0 +1,127 @@
+//! RFC 9457 problem details: the one error body of secure-api.
+//!
+//! Every rejection the framework produces, and every error response that
+//! passes through [`Security`](crate::Security) without a body of its own, is
+//! answered with `Content-Type: application/problem+json` and a body of this
+//! shape. A problem never echoes a token, a key, a submitted value or an
+//! internal error message: its `detail` is one of the fixed strings chosen by
+//! the code that rejects the request.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+
+/// The media type of a problem details body (RFC 9457 §3).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem details object (RFC 9457 §3.1): `type`, `title`, `status`,
+/// `detail`.
+///
+/// `type` is `about:blank` (RFC 9457 §4.2.1), so `title` is the HTTP reason
+/// phrase of `status`; what went wrong is in `detail`, a fixed sentence that
+/// holds no client input. Extra headers (for example `WWW-Authenticate` or
+/// `Retry-After`) travel with the problem and are set on the response.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: &'static str,
+    #[serde(skip)]
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Problem {
+    /// A problem with the given HTTP status and a fixed `detail` sentence.
+    ///
+    /// Input: any status (client errors and server errors in practice) and a
+    /// static string that must not contain client input.
+    pub fn new(status: StatusCode, detail: &'static str) -> Self {
+        Self {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a header sent with the problem (for example `WWW-Authenticate`,
+    /// RFC 6750 §3, or `Retry-After`, RFC 9110 §10.2.3). A header of the same
+    /// name added earlier is replaced.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.retain(|(n, _)| n != name);
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The HTTP status code of this problem.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The `detail` member: a fixed sentence with no client input.
+    pub fn detail(&self) -> &'static str {
+        self.detail
+    }
+
+    /// Renders the problem as an HTTP response: the status, the problem's
+    /// headers and a `application/problem+json` body.
+    pub fn to_response(&self) -> HttpResponse {
+        let mut builder = HttpResponseBuilder::new(self.status());
+        builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        for (name, value) in &self.headers {
+            builder.insert_header((name.clone(), value.clone()));
+        }
+        // Serialising a struct of strings and integers cannot fail; the
+        // fallback keeps the body well-formed all the same.
+        let body = serde_json::to_string(self).unwrap_or_else(|_| {
+            format!(
+                r#"{{"type":"about:blank","title":"Error","status":{}}}"#,
+                self.status
+            )
+        });
+        builder.body(body)
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.title, self.detail)
+    }
+}
+
+impl actix_web::ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.to_response()
+    }
+}
+
+/// The generic problem for an error response that carries no problem body of
+/// its own (for example actix-web's 404 for an unknown path, or 405).
+///
+/// Input: the response status. Output: a problem whose `detail` is a fixed
+/// sentence for that status.
+pub(crate) fn for_status(status: StatusCode) -> Problem {
+    let detail = match status {
+        StatusCode::BAD_REQUEST => "The request is malformed.",
+        StatusCode::UNAUTHORIZED => "Authentication is required.",
+        StatusCode::FORBIDDEN => "The request is not allowed.",
+        StatusCode::NOT_FOUND => "The resource does not exist.",
+        StatusCode::METHOD_NOT_ALLOWED => "The method is not allowed on this resource.",
+        StatusCode::NOT_ACCEPTABLE => "No acceptable representation is available.",
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "The request body has an unsupported content type.",
+        StatusCode::UNPROCESSABLE_ENTITY => "The request body does not fit the expected shape.",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests.",
+        s if s.is_server_error() => "The server could not complete the request.",
+        _ => "The request could not be completed.",
+    };
+    Problem::new(status, detail)
+}
