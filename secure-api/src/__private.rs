@@ -11,6 +11,11 @@ pub use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 
 pub use crate::authz::{Access, Owner, Role};
 pub use crate::rate_limit::Quota;
+pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
+pub use crate::validation::{Input, NestedInput, Unvalidated, Validated, join, push_field};
+pub use serde_json::{Map, Value};
+pub use validator::{ValidationErrors, ValidationErrorsKind};
+pub use actix_web::web::Json;
 
 /// The compiled policy of one `#[secure]` handler.
 #[derive(Debug)]

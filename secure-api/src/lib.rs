@@ -51,10 +51,14 @@ mod guard;
 mod headers;
 pub mod problem;
 pub mod rate_limit;
+pub mod redact;
+pub mod validation;
 
 pub use auth::{AuthMethod, Principal};
 pub use authz::Role;
 pub use config::{ConfigError, SecurityConfig, SecurityConfigBuilder};
 pub use headers::Security;
-pub use problem::Problem;
+pub use problem::{FieldError, Problem};
+pub use redact::{Redact, Reply, Viewer};
+pub use validation::Input;
 pub use secure_api_macros::{roles, secure};

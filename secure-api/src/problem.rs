@@ -29,6 +29,8 @@ pub struct Problem {
     title: &'static str,
     status: u16,
     detail: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
     #[serde(skip)]
     headers: Vec<(HeaderName, HeaderValue)>,
 }
@@ -44,6 +46,7 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail,
+            errors: Vec::new(),
             headers: Vec::new(),
         }
     }
@@ -55,6 +58,19 @@ impl Problem {
         self.headers.retain(|(n, _)| n != name);
         self.headers.push((name, value));
         self
+    }
+
+    /// Adds the `errors` extension member (RFC 9457 §3.2): one entry per
+    /// field that does not fit, naming the field and a code, never the
+    /// submitted value.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// The `errors` extension member.
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
     }
 
     /// The HTTP status code of this problem.
@@ -84,6 +100,28 @@ impl Problem {
             )
         });
         builder.body(body)
+    }
+}
+
+/// One entry of a problem's `errors` member: a field, named as it appears in
+/// the request (`address.postal`, `items[0].postal`), and a machine-readable
+/// code (`length`, `email`, `unknown_field`, `missing_field`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's path as the client wrote it; empty for the whole document.
+    pub field: String,
+    /// What is wrong, as a code: validator's rule name or one of
+    /// `unknown_field`, `missing_field`, `invalid_type`, `invalid_value`.
+    pub code: String,
+}
+
+impl FieldError {
+    /// An error `code` on the field at `field`.
+    pub fn new(field: impl Into<String>, code: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+        }
     }
 }
 

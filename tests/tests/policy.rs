@@ -131,3 +131,47 @@ async fn without_the_middleware_a_secure_route_fails_closed() {
     let res = test::call_service(&app, TestRequest::get().uri("/open").to_request()).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+fn behind_proxy() -> secure_api::SecurityConfig {
+    let trusted: ipnet::IpNet = "10.0.0.0/8".parse().unwrap_or_else(|e| panic!("{e}"));
+    secure_api::SecurityConfig::builder()
+        .realm("customer-api")
+        .issuer(secure_api_tests::ISSUER)
+        .audience(secure_api_tests::AUDIENCE)
+        .jwt_secret(secure_api_tests::SECRET)
+        .trusted_proxies([trusted])
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[actix_web::test]
+async fn hsts_follows_x_forwarded_proto_only_from_a_trusted_proxy() {
+    let app = service(behind_proxy()).await;
+    let via = |peer: &str| {
+        TestRequest::get()
+            .uri("/open")
+            .peer_addr(peer.parse().unwrap_or_else(|e| panic!("{e}")))
+            .insert_header(("x-forwarded-proto", "https"))
+    };
+    let trusted = send(&app, via("10.1.2.3:5000")).await;
+    assert_eq!(trusted.header("strict-transport-security"), "max-age=31536000; includeSubDomains");
+    let untrusted = send(&app, via("192.0.2.50:5000")).await;
+    assert_eq!(untrusted.header("strict-transport-security"), "");
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_the_client_is_the_rightmost_untrusted_hop() {
+    let app = service(behind_proxy()).await;
+    let via_proxy = |xff: &str| {
+        TestRequest::get()
+            .uri("/limited-open")
+            .peer_addr("10.0.0.1:5000".parse().unwrap_or_else(|e| panic!("{e}")))
+            .insert_header(("x-forwarded-for", xff.to_owned()))
+    };
+    // The client prepends a spoofed hop; the key is still 198.51.100.7.
+    assert_eq!(send(&app, via_proxy("198.51.100.7, 10.0.0.2")).await.status, StatusCode::OK);
+    assert_eq!(send(&app, via_proxy("1.2.3.4, 198.51.100.7, 10.0.0.2")).await.status, StatusCode::OK);
+    assert_eq!(send(&app, via_proxy("198.51.100.7")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy has its own bucket.
+    assert_eq!(send(&app, via_proxy("198.51.100.8, 10.0.0.2")).await.status, StatusCode::OK);
+}

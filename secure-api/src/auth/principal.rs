@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
@@ -10,6 +11,7 @@ use serde_json::{Map, Value};
 use super::jwt::VerifiedClaims;
 use super::rejection::Rejection;
 use crate::authz::Role;
+use crate::headers::SecurityState;
 
 /// How a principal authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +95,11 @@ impl FromRequest for Principal {
     /// 401 problem+json when the route did not authenticate (a `public`
     /// route, or a handler without `#[secure]`).
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let principal = req.extensions().get::<Principal>().cloned();
-        ready(principal.ok_or_else(|| Rejection::MissingCredentials.problem("")))
+        let extensions = req.extensions();
+        let principal = extensions.get::<Principal>().cloned().ok_or_else(|| {
+            let realm = extensions.get::<Arc<SecurityState>>().map_or("", |s| s.config.realm());
+            Rejection::MissingCredentials.problem(realm)
+        });
+        ready(principal)
     }
 }
