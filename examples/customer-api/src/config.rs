@@ -47,7 +47,10 @@ const ROLE_NAMES: [&str; 4] = [
 
 /// The command line: no subcommand serves the API.
 #[derive(Debug, Parser)]
-#[command(version, about = "A customer data API secured with secure-api: HTTPS, JWT roles, rate limits.")]
+#[command(
+    version,
+    about = "A customer data API secured with secure-api: HTTPS, JWT roles, rate limits."
+)]
 pub(crate) struct Cli {
     /// What to do instead of serving.
     #[command(subcommand)]
@@ -82,7 +85,9 @@ pub(crate) struct TokenArgs {
 /// # Errors
 /// A message for clap when the number or the unit is missing or bad.
 fn parse_ttl(value: &str) -> Result<Duration, String> {
-    let unit_at = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let unit_at = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
     let (number, unit) = value.split_at(unit_at);
     let seconds_per_unit = match unit {
         "s" => 1,
@@ -91,7 +96,9 @@ fn parse_ttl(value: &str) -> Result<Duration, String> {
         "d" => 86_400,
         _ => return Err("expected a number and a unit s, m, h or d, e.g. 15m".into()),
     };
-    let number: u64 = number.parse().map_err(|_| "expected a whole number before the unit, e.g. 15m")?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| "expected a whole number before the unit, e.g. 15m")?;
     match number.checked_mul(seconds_per_unit) {
         Some(secs @ 1..=31_536_000) => Ok(Duration::from_secs(secs)),
         _ => Err("must be from 1s to 365d".into()),
@@ -165,8 +172,18 @@ impl Settings {
                 cert: cert.into(),
                 key: key.into(),
             },
-            (Some(_), None) => return Err(StartError::new(env::TLS_KEY, format!("not set, but {} is", env::TLS_CERT))),
-            (None, Some(_)) => return Err(StartError::new(env::TLS_CERT, format!("not set, but {} is", env::TLS_KEY))),
+            (Some(_), None) => {
+                return Err(StartError::new(
+                    env::TLS_KEY,
+                    format!("is not set, but {} is", env::TLS_CERT),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(StartError::new(
+                    env::TLS_CERT,
+                    format!("is not set, but {} is", env::TLS_KEY),
+                ));
+            }
         };
         Ok(Self {
             https_addr: address(env::HTTPS_ADDR, DEFAULT_HTTPS_ADDR)?,
@@ -194,13 +211,12 @@ pub(crate) fn security_config(development_mode: bool) -> Result<SecurityConfig, 
         .build()
 }
 
-/// Reads `name`: `None` when unset or empty.
+/// Reads `name`: `None` when unset (set but empty is a value, and a bad one).
 fn var(name: &'static str) -> Result<Option<String>, StartError> {
     match std::env::var(name) {
-        Ok(v) if v.is_empty() => Ok(None),
         Ok(v) => Ok(Some(v)),
         Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(StartError::new(name, "not valid UTF-8")),
+        Err(std::env::VarError::NotUnicode(_)) => Err(StartError::new(name, "is not valid UTF-8")),
     }
 }
 
@@ -208,10 +224,12 @@ fn var(name: &'static str) -> Result<Option<String>, StartError> {
 /// port 0 lets the system choose.
 fn address(name: &'static str, default: &str) -> Result<SocketAddr, StartError> {
     let value = var(name)?.unwrap_or_else(|| default.to_owned());
-    value
-        .trim()
-        .parse()
-        .map_err(|_| StartError::new(name, format!("`{value}` is not an IP address and port, e.g. {default}")))
+    value.trim().parse().map_err(|_| {
+        StartError::new(
+            name,
+            format!("`{value}` is not an IP address and port, e.g. {default}"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -224,7 +242,17 @@ mod tests {
         assert_eq!(parse_ttl("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_ttl("12h"), Ok(Duration::from_secs(43_200)));
         assert_eq!(parse_ttl("7d"), Ok(Duration::from_secs(604_800)));
-        for bad in ["", "15", "m", "15x", "-5m", "0s", "1.5h", "366d", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "15",
+            "m",
+            "15x",
+            "-5m",
+            "0s",
+            "1.5h",
+            "366d",
+            "99999999999999999999d",
+        ] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
     }

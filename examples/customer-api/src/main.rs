@@ -1,1 +1,251 @@
-fn main() {}
+//! customer-api: a customer data API secured with secure-api.
+//!
+//! `cargo run --release -p customer-api` serves it with no set-up: HTTPS on
+//! `127.0.0.1:8443` with a generated development certificate, plain HTTP on
+//! `127.0.0.1:8080` that only redirects, and, with no JWT key configured,
+//! development tokens printed for each role. `customer-api token --sub ID
+//! --role ROLE` prints a token signed with `SECURE_API_JWT_SECRET`. The
+//! contract it follows is `shared/customer-api.md`.
+
+mod config;
+mod model;
+mod plain_http;
+mod routes;
+mod tls;
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use actix_web::{App, HttpResponse, HttpServer, guard, web};
+use clap::Parser;
+use secure_api::{Security, SecurityConfig};
+use tracing_subscriber::EnvFilter;
+
+use config::{Cli, Command, Settings, StartError, TokenArgs, env};
+use model::Store;
+use plain_http::HttpsAuthority;
+
+secure_api::roles! {
+    admin > editor > viewer;
+    reporting;
+}
+
+/// How long in-flight requests may run on after SIGINT or SIGTERM, in
+/// seconds, before the process exits anyway.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
+
+/// How long the development tokens printed at start are valid.
+const DEV_TOKEN_TTL: Duration = Duration::from_secs(3_600);
+
+/// Runs the command line; on error prints one line to stderr and exits 1.
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Some(Command::Token(args)) => print_token(&args),
+        None => serve(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("customer-api: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `customer-api token`: prints only the token, signed with the configured
+/// secret (never a development one).
+fn print_token(args: &TokenArgs) -> Result<(), Box<dyn Error>> {
+    let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
+    let token = config::security_config(false)?.issue_token(&args.sub, &roles, args.ttl)?;
+    println!("{token}");
+    Ok(())
+}
+
+/// Reads the configuration, then serves HTTPS and plain HTTP until SIGINT
+/// or SIGTERM.
+fn serve() -> Result<(), Box<dyn Error>> {
+    init_logging();
+    let settings = Settings::from_env()?;
+    let security = config::security_config(true)?;
+    let tls = tls::load(&settings.tls)?;
+    actix_web::rt::System::new().block_on(run(&settings, tls, security))
+}
+
+/// JSON lines on stderr, filtered by `RUST_LOG` (default `info`).
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Binds both listeners, says where they are, and runs them until a stop
+/// signal; both stop together, gracefully.
+async fn run(
+    settings: &Settings,
+    tls: tls::Tls,
+    config: SecurityConfig,
+) -> Result<(), Box<dyn Error>> {
+    let bind_error = |setting, addr: SocketAddr| {
+        move |e| StartError::new(setting, format!("cannot listen on {addr}: {e}"))
+    };
+    let security = Security::new(config);
+
+    let store = web::Data::new(Store::seeded());
+    let (api_store, api_security) = (store.clone(), security.clone());
+    let https = HttpServer::new(move || {
+        App::new()
+            .app_data(api_store.clone())
+            .configure(routes::configure)
+            .wrap(api_security.clone())
+    })
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+    .shutdown_signal(stop_requested())
+    .bind_rustls_0_23(settings.https_addr, tls.config)
+    .map_err(bind_error(env::HTTPS_ADDR, settings.https_addr))?;
+    let https_addr = https
+        .addrs()
+        .first()
+        .copied()
+        .unwrap_or(settings.https_addr);
+
+    let authority = web::Data::new(HttpsAuthority::of(https_addr));
+    let http_security = security.clone();
+    let http = HttpServer::new(move || {
+        let config = http_security.clone();
+        let via_trusted_proxy =
+            guard::fn_guard(move |ctx| plain_http::forwarded_https(ctx.head(), config.config()));
+        App::new()
+            .app_data(store.clone())
+            .app_data(authority.clone())
+            // What a trusted proxy received over HTTPS counts as HTTPS.
+            .service(
+                web::scope("")
+                    .guard(via_trusted_proxy)
+                    .configure(routes::configure)
+                    .default_service(web::to(HttpResponse::NotFound)),
+            )
+            .default_service(web::to(plain_http::answer))
+            .wrap(http_security.clone())
+    })
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+    .shutdown_signal(stop_requested())
+    .bind(settings.http_addr)
+    .map_err(bind_error(env::HTTP_ADDR, settings.http_addr))?;
+    let http_addr = http.addrs().first().copied().unwrap_or(settings.http_addr);
+
+    println!("customer-api: serving the API on https://{https_addr}");
+    println!(
+        "customer-api: plain HTTP on http://{http_addr} (redirects to HTTPS, never serves the API)"
+    );
+    if let Some(cert) = &tls.dev_cert {
+        println!(
+            "customer-api: development certificate written to {}",
+            cert.display()
+        );
+    }
+    tracing::info!(https = %https_addr, http = %http_addr, "listening");
+    if security.config().is_development_mode() {
+        announce_development_mode(security.config(), tls.dev_cert.as_deref(), https_addr)?;
+    }
+
+    tokio::try_join!(https.run(), http.run())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves at the first SIGINT or SIGTERM (Ctrl-C elsewhere). Both
+/// listeners wait on it, so both stop gracefully: no new connections,
+/// in-flight requests finish within [`SHUTDOWN_TIMEOUT_SECS`].
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        use std::task::Poll;
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            tracing::error!("cannot listen for SIGINT and SIGTERM; stop the process with SIGKILL");
+            return std::future::pending().await;
+        };
+        std::future::poll_fn(|cx| {
+            if interrupt.poll_recv(cx).is_ready() || terminate.poll_recv(cx).is_ready() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+    #[cfg(not(unix))]
+    if actix_web::rt::signal::ctrl_c().await.is_err() {
+        return std::future::pending().await;
+    }
+    tracing::info!("stop requested; finishing in-flight requests");
+}
+
+/// Says loudly on stderr that tokens are signed with a throw-away secret,
+/// and prints on stdout one token per role and `curl` lines to try them.
+///
+/// # Errors
+/// When a token cannot be signed.
+fn announce_development_mode(
+    config: &SecurityConfig,
+    dev_cert: Option<&Path>,
+    https_addr: SocketAddr,
+) -> Result<(), Box<dyn Error>> {
+    tracing::warn!(
+        "development mode: no JWT key configured, tokens are signed with a random secret"
+    );
+    let rule = "*".repeat(76);
+    eprintln!(
+        "\n{rule}\n\
+         *  DEVELOPMENT MODE: neither {} nor {} is set.\n\
+         *  Tokens are signed with a random secret that dies with this process.\n\
+         *  NEVER RUN LIKE THIS IN PRODUCTION.\n\
+         {rule}\n",
+        secure_api::config::env::JWT_SECRET,
+        secure_api::config::env::JWKS_FILE,
+    );
+    let host = if https_addr.ip().is_loopback() || https_addr.ip().is_unspecified() {
+        format!("localhost:{}", https_addr.port())
+    } else {
+        HttpsAuthority::of(https_addr).as_str().to_owned()
+    };
+    let cacert = dev_cert
+        .map(|p| format!(" --cacert {}", p.display()))
+        .unwrap_or_default();
+    println!(
+        "Development tokens, valid {} minutes:",
+        DEV_TOKEN_TTL.as_secs() / 60
+    );
+    for (var, sub, role) in [
+        ("ADMIN_TOKEN", "dev-admin", roles::ADMIN),
+        ("EDITOR_TOKEN", "dev-editor", roles::EDITOR),
+        ("VIEWER_TOKEN", "c-1001", roles::VIEWER),
+    ] {
+        let token = config.issue_token(sub, &[role.name()], DEV_TOKEN_TTL)?;
+        println!(
+            "  export {var}='{token}'   # sub {sub}, role {}",
+            role.name()
+        );
+    }
+    println!("Then:");
+    println!(
+        "  curl{cacert} -H \"Authorization: Bearer $VIEWER_TOKEN\" https://{host}/v1/customers/c-1001"
+    );
+    println!(
+        "  curl{cacert} -H \"Authorization: Bearer $EDITOR_TOKEN\" https://{host}/v1/customers"
+    );
+    println!(
+        "  curl{cacert} -H \"Authorization: Bearer $ADMIN_TOKEN\" -X DELETE https://{host}/v1/customers/c-1003"
+    );
+    println!();
+    Ok(())
+}

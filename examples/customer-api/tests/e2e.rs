@@ -1,0 +1,891 @@
+//! End-to-end tests of the `customer-api` binary, from outside the process,
+//! as the contract (`shared/customer-api.md`) describes it: the real binary
+//! on free ports in a temporary working directory, HTTPS clients that trust
+//! only its certificate, plain HTTP clients, and tokens minted with
+//! `jsonwebtoken`, independently of the app.
+
+use std::error::Error;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use reqwest::header::HeaderMap;
+use reqwest::redirect::Policy;
+use reqwest::{Certificate, Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+/// A test's outcome; `?` turns any failure into a test failure.
+type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+
+/// The HS256 secret the server under test is started with (32 bytes).
+const SECRET: &str = "e2e-secret-0123456789abcdef-0123";
+/// The issuer and audience the app requires by default.
+const ISSUER: &str = "https://auth.customer-api.test";
+/// See [`ISSUER`].
+const AUDIENCE: &str = "customer-api";
+/// The masked seed customer c-1001, as a non-admin sees it.
+const ADA_MASKED: (&str, &str) = ("***-**-4320", "************1111");
+/// The seed customer c-1001's SSN and card number, as an admin sees them.
+const ADA_CLEAR: (&str, &str) = ("987-65-4320", "4111111111111111");
+/// The body of every 404, for an absent customer or someone else's.
+const NOT_FOUND_DETAIL: &str = "The resource does not exist.";
+
+/// The binary, running in its own working directory; killed when dropped.
+struct Server {
+    /// The process.
+    child: Child,
+    /// Its working directory (where its stderr log and dev cert are).
+    dir: PathBuf,
+    /// `https://127.0.0.1:<port>`.
+    https: String,
+    /// `http://127.0.0.1:<port>`.
+    http: String,
+    /// Everything it printed on stdout until it was ready.
+    stdout: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh, empty working directory named after the test.
+fn work_dir(test: &str) -> TestResult<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("customer-api-e2e-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The binary with a clean environment: none of the app's or the
+/// framework's variables from the caller, both listeners on free ports.
+fn command(dir: &PathBuf) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_customer-api"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("SECURE_API_") || name.starts_with("CUSTOMER_API_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.current_dir(dir)
+        .env("CUSTOMER_API_HTTPS_ADDR", "127.0.0.1:0")
+        .env("CUSTOMER_API_HTTP_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info");
+    cmd
+}
+
+/// Starts the server and waits until it has printed its addresses (and,
+/// with `wait_for`, a line containing that text).
+fn start(mut cmd: Command, dir: PathBuf, wait_for: Option<&str>) -> TestResult<Server> {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(File::create(dir.join("stderr.log"))?)
+        .spawn()?;
+    let mut server = Server {
+        child,
+        dir,
+        https: String::new(),
+        http: String::new(),
+        stdout: Vec::new(),
+    };
+    let stdout = server.child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.https.is_empty()
+        || server.http.is_empty()
+        || wait_for.is_some_and(|w| !server.stdout.iter().any(|l| l.contains(w)))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx.recv_timeout(left).map_err(|_| {
+            let log = std::fs::read_to_string(server.dir.join("stderr.log")).unwrap_or_default();
+            format!(
+                "the server did not get ready; stdout {:?}, stderr:\n{log}",
+                server.stdout
+            )
+        })?;
+        if let Some(addr) = line.split("serving the API on https://").nth(1) {
+            server.https = format!("https://{}", addr.trim());
+        }
+        if let Some(addr) = line.split("plain HTTP on http://").nth(1) {
+            server.http = format!(
+                "http://{}",
+                addr.split_whitespace().next().unwrap_or_default()
+            );
+        }
+        server.stdout.push(line);
+    }
+    Ok(server)
+}
+
+/// An HTTPS client that trusts only the server's development certificate
+/// and follows no redirects.
+fn https_client(server: &Server) -> TestResult<Client> {
+    let pem = std::fs::read(server.dir.join(".customer-api/dev-cert.pem"))?;
+    Ok(Client::builder()
+        .tls_certs_only([Certificate::from_pem(&pem)?])
+        .redirect(Policy::none())
+        .build()?)
+}
+
+/// A plain HTTP client that follows no redirects.
+fn http_client() -> TestResult<Client> {
+    Ok(Client::builder().redirect(Policy::none()).build()?)
+}
+
+/// Seconds since the Unix epoch.
+fn now() -> TestResult<u64> {
+    Ok(SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs())
+}
+
+/// An HS256 token for `sub` with `roles`, valid for 10 minutes, signed with
+/// `secret` by `jsonwebtoken`.
+fn token_signed_with(secret: &str, sub: &str, roles: &[&str]) -> TestResult<String> {
+    let iat = now()?;
+    let claims = json!({ "sub": sub, "roles": roles, "iss": ISSUER, "aud": AUDIENCE, "iat": iat, "exp": iat + 600 });
+    Ok(jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes())?,
+    )?)
+}
+
+/// A token signed with [`SECRET`].
+fn token(sub: &str, roles: &[&str]) -> TestResult<String> {
+    token_signed_with(SECRET, sub, roles)
+}
+
+/// One header's value as text ("" when absent).
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// Asserts the secure headers every response carries, and HSTS exactly
+/// when the response came over HTTPS.
+fn assert_secure_headers(res: &Response, https: bool) {
+    let h = res.headers();
+    let url = res.url().as_str();
+    assert_eq!(header(h, "x-content-type-options"), "nosniff", "{url}");
+    assert_eq!(header(h, "x-frame-options"), "DENY", "{url}");
+    assert_eq!(
+        header(h, "content-security-policy"),
+        "default-src 'none'; frame-ancestors 'none'",
+        "{url}"
+    );
+    assert_eq!(header(h, "referrer-policy"), "no-referrer", "{url}");
+    assert_eq!(header(h, "cache-control"), "no-store", "{url}");
+    assert_eq!(
+        header(h, "cross-origin-resource-policy"),
+        "same-origin",
+        "{url}"
+    );
+    assert!(
+        h.get("server").is_none() && h.get("x-powered-by").is_none(),
+        "{url}"
+    );
+    let hsts = if https {
+        "max-age=31536000; includeSubDomains"
+    } else {
+        ""
+    };
+    assert_eq!(header(h, "strict-transport-security"), hsts, "{url}");
+}
+
+/// Asserts a problem+json answer with `status` and returns its body.
+async fn problem(res: Response, status: StatusCode) -> TestResult<Value> {
+    let url = res.url().to_string();
+    assert_eq!(res.status(), status, "{url}");
+    assert_eq!(
+        header(res.headers(), "content-type"),
+        "application/problem+json",
+        "{url}"
+    );
+    let body: Value = res.json().await?;
+    assert_eq!(body["status"], status.as_u16(), "{url}: {body}");
+    assert_eq!(
+        body["title"],
+        status.canonical_reason().unwrap_or_default(),
+        "{url}: {body}"
+    );
+    assert!(
+        body["type"].is_string() && body["detail"].is_string(),
+        "{url}: {body}"
+    );
+    Ok(body)
+}
+
+/// Waits up to `limit` for the process to exit; kills it after that.
+fn wait_for_exit(child: &mut Child, limit: Duration) -> TestResult<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return Err(format!("still running after {limit:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends `signal` (`TERM`, `INT`) to the process.
+fn signal(child: &Child, signal: &str) -> TestResult {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()?;
+    assert!(status.success(), "kill -{signal}");
+    Ok(())
+}
+
+/// One server serves every scenario in turn (they share the store, so the
+/// order matters), then SIGINT stops it with status 0.
+#[tokio::test]
+async fn api_over_https_and_plain_http() -> TestResult {
+    let dir = work_dir("api")?;
+    let mut cmd = command(&dir);
+    cmd.env("SECURE_API_JWT_SECRET", SECRET)
+        .env("SECURE_API_TRUSTED_PROXIES", "127.0.0.1");
+    let mut server = start(cmd, dir, None)?;
+    let client = https_client(&server)?;
+    health(&server, &client).await?;
+    authentication(&server, &client).await?;
+    list(&server, &client).await?;
+    read_one(&server, &client).await?;
+    create(&server, &client).await?;
+    remove(&server, &client).await?;
+    plain_http(&server).await?;
+
+    let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
+    assert!(!log.contains("eyJ"), "a token reached the log");
+    assert!(
+        !log.contains(ADA_CLEAR.0) && !log.contains(ADA_CLEAR.1),
+        "clear PII reached the log"
+    );
+
+    signal(&server.child, "INT")?;
+    let status = wait_for_exit(&mut server.child, Duration::from_secs(10))?;
+    assert!(status.success(), "{status}");
+    Ok(())
+}
+
+/// `GET /health`: public, `{"status":"ok"}`, secure headers and HSTS.
+async fn health(server: &Server, client: &Client) -> TestResult {
+    let res = client
+        .get(format!("{}/health", server.https))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
+    assert_eq!(res.json::<Value>().await?, json!({ "status": "ok" }));
+    Ok(())
+}
+
+/// 401 with the right challenge for no token and for a bad one; 403
+/// `insufficient_scope` for too low a role. Error answers carry the secure
+/// headers and HSTS too.
+async fn authentication(server: &Server, client: &Client) -> TestResult {
+    let url = format!("{}/v1/customers", server.https);
+    let res = client.get(&url).send().await?;
+    assert_secure_headers(&res, true);
+    assert_eq!(
+        header(res.headers(), "www-authenticate"),
+        r#"Bearer realm="customer-api""#
+    );
+    problem(res, StatusCode::UNAUTHORIZED).await?;
+
+    let forged = token_signed_with(
+        "another-secret-0123456789abcdef-01",
+        "dev-admin",
+        &["admin"],
+    )?;
+    let res = client.get(&url).bearer_auth(forged).send().await?;
+    assert_eq!(
+        header(res.headers(), "www-authenticate"),
+        r#"Bearer realm="customer-api", error="invalid_token""#
+    );
+    problem(res, StatusCode::UNAUTHORIZED).await?;
+
+    let res = client
+        .get(format!("{}/nowhere", server.https))
+        .send()
+        .await?;
+    assert_secure_headers(&res, true);
+    problem(res, StatusCode::NOT_FOUND).await?;
+    Ok(())
+}
+
+/// `GET /v1/customers`: masked for a viewer, clear for an admin, `limit`
+/// honoured and checked.
+async fn list(server: &Server, client: &Client) -> TestResult {
+    let url = format!("{}/v1/customers", server.https);
+    let viewer = token("c-1001", &["viewer"])?;
+    let res = client.get(&url).bearer_auth(&viewer).send().await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
+    let list: Vec<Value> = res.json().await?;
+    let ids: Vec<&str> = list.iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, ["c-1001", "c-1002", "c-1003"]);
+    assert_eq!(
+        list[0],
+        json!({ "id": "c-1001", "name": "Ada Lovelace", "email": "ada@example.com",
+                "ssn": ADA_MASKED.0, "card_number": ADA_MASKED.1, "balance_cents": 125000 })
+    );
+    assert_eq!(
+        list[2]["card_number"], "***********0005",
+        "every digit but the last 4"
+    );
+
+    let admin = token("dev-admin", &["admin"])?;
+    let list: Vec<Value> = client
+        .get(&url)
+        .bearer_auth(&admin)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        (list[0]["ssn"].as_str(), list[0]["card_number"].as_str()),
+        (Some(ADA_CLEAR.0), Some(ADA_CLEAR.1))
+    );
+
+    let two: Vec<Value> = client
+        .get(format!("{url}?limit=2"))
+        .bearer_auth(&viewer)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(two.len(), 2);
+    for bad in ["0", "101", "-1"] {
+        let res = client
+            .get(format!("{url}?limit={bad}"))
+            .bearer_auth(&viewer)
+            .send()
+            .await?;
+        assert_secure_headers(&res, true);
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await?;
+        assert_eq!(
+            body["errors"],
+            json!([{ "field": "limit", "code": "range" }]),
+            "limit={bad}"
+        );
+    }
+    Ok(())
+}
+
+/// `GET /v1/customers/{id}`: a viewer reads their own record only; someone
+/// else's and a missing one get the same 404, for viewers and editors alike.
+async fn read_one(server: &Server, client: &Client) -> TestResult {
+    let url = |id: &str| format!("{}/v1/customers/{id}", server.https);
+    let viewer = token("c-1001", &["viewer"])?;
+    let res = client
+        .get(url("c-1001"))
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    let own: Value = res.json().await?;
+    assert_eq!(
+        (own["id"].as_str(), own["ssn"].as_str()),
+        (Some("c-1001"), Some(ADA_MASKED.0))
+    );
+
+    let other = problem(
+        client
+            .get(url("c-1002"))
+            .bearer_auth(&viewer)
+            .send()
+            .await?,
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    let missing = problem(
+        client
+            .get(url("c-9999"))
+            .bearer_auth(&viewer)
+            .send()
+            .await?,
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    assert_eq!(other, missing);
+    assert_eq!(other["detail"], NOT_FOUND_DETAIL);
+
+    let editor = token("dev-editor", &["editor"])?;
+    let res = client
+        .get(url("c-1002"))
+        .bearer_auth(&editor)
+        .send()
+        .await?;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "an editor reads anyone's record"
+    );
+    assert_eq!(
+        res.json::<Value>().await?["ssn"],
+        "***-**-4321",
+        "masked for an editor"
+    );
+    let missing = problem(
+        client
+            .get(url("c-9999"))
+            .bearer_auth(&editor)
+            .send()
+            .await?,
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    assert_eq!(other, missing, "the handler's 404 is the framework's 404");
+    Ok(())
+}
+
+/// `POST /v1/customers`: 201 with `Location`; 422 with `errors`; 403 for a
+/// viewer; 415 for another content type.
+async fn create(server: &Server, client: &Client) -> TestResult {
+    let url = format!("{}/v1/customers", server.https);
+    let editor = token("dev-editor", &["editor"])?;
+    let new = json!({ "name": "Edsger Dijkstra", "email": "edsger@example.com", "ssn": "987-65-4323",
+                      "card_number": "4012888888881881", "balance_cents": 0 });
+    let res = client
+        .post(&url)
+        .bearer_auth(&editor)
+        .json(&new)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_secure_headers(&res, true);
+    let location = header(res.headers(), "location").to_owned();
+    let created: Value = res.json().await?;
+    assert_eq!(
+        location,
+        format!(
+            "/v1/customers/{}",
+            created["id"].as_str().unwrap_or_default()
+        )
+    );
+    assert_eq!(created["id"], "c-1004");
+    assert_eq!(
+        (created["name"].as_str(), created["ssn"].as_str()),
+        (Some("Edsger Dijkstra"), Some("***-**-4323"))
+    );
+    assert_eq!(created["card_number"], "************1881");
+
+    let admin = token("dev-admin", &["admin"])?;
+    let stored: Value = client
+        .get(format!("{}{location}", server.https))
+        .bearer_auth(&admin)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        stored,
+        json!({ "id": "c-1004", "name": "Edsger Dijkstra", "email": "edsger@example.com",
+                               "ssn": "987-65-4323", "card_number": "4012888888881881", "balance_cents": 0 })
+    );
+
+    let invalid = json!({ "name": "", "email": "not-an-address", "ssn": "987654323",
+                          "card_number": "4012888888881882", "balance_cents": -1 });
+    let res = client
+        .post(&url)
+        .bearer_auth(&editor)
+        .json(&invalid)
+        .send()
+        .await?;
+    assert_secure_headers(&res, true);
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await?;
+    assert_eq!(
+        body["errors"],
+        json!([
+            { "field": "balance_cents", "code": "range" },
+            { "field": "card_number", "code": "luhn" },
+            { "field": "email", "code": "email" },
+            { "field": "name", "code": "length" },
+            { "field": "ssn", "code": "ssn" },
+        ])
+    );
+    let mut unknown = new.clone();
+    unknown["is_admin"] = json!(true);
+    let body = problem(
+        client
+            .post(&url)
+            .bearer_auth(&editor)
+            .json(&unknown)
+            .send()
+            .await?,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await?;
+    assert_eq!(
+        body["errors"],
+        json!([{ "field": "is_admin", "code": "unknown_field" }])
+    );
+
+    let res = client
+        .post(&url)
+        .bearer_auth(&editor)
+        .header("content-type", "text/plain")
+        .body(new.to_string())
+        .send()
+        .await?;
+    problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await?;
+    let res = client
+        .post(&url)
+        .bearer_auth(&editor)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await?;
+    problem(res, StatusCode::BAD_REQUEST).await?;
+
+    let viewer = token("c-1001", &["viewer"])?;
+    let res = client
+        .post(&url)
+        .bearer_auth(&viewer)
+        .json(&new)
+        .send()
+        .await?;
+    assert_secure_headers(&res, true);
+    assert_eq!(
+        header(res.headers(), "www-authenticate"),
+        r#"Bearer realm="customer-api", error="insufficient_scope""#
+    );
+    problem(res, StatusCode::FORBIDDEN).await?;
+    Ok(())
+}
+
+/// `DELETE /v1/customers/{id}`: 204 for an admin, then 404; 403 for an
+/// editor.
+async fn remove(server: &Server, client: &Client) -> TestResult {
+    let url = format!("{}/v1/customers/c-1003", server.https);
+    let editor = token("dev-editor", &["editor"])?;
+    problem(
+        client.delete(&url).bearer_auth(&editor).send().await?,
+        StatusCode::FORBIDDEN,
+    )
+    .await?;
+
+    let admin = token("dev-admin", &["admin"])?;
+    let res = client.delete(&url).bearer_auth(&admin).send().await?;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_secure_headers(&res, true);
+    let body = problem(
+        client.delete(&url).bearer_auth(&admin).send().await?,
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    assert_eq!(body["detail"], NOT_FOUND_DETAIL);
+    problem(
+        client.get(&url).bearer_auth(&admin).send().await?,
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Plain HTTP: GET and HEAD without credentials are redirected to the same
+/// path and query on HTTPS; credentials (header or query) and other methods
+/// get 403 problem+json, logged as a security event; never HSTS.
+async fn plain_http(server: &Server) -> TestResult {
+    let client = http_client()?;
+    let https_authority = server.https.trim_start_matches("https://");
+    for req in [
+        client.get(format!("{}/v1/customers?limit=2", server.http)),
+        client.head(format!("{}/v1/customers?limit=2", server.http)),
+    ] {
+        let res = req.send().await?;
+        assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+        assert_secure_headers(&res, false);
+        assert_eq!(
+            header(res.headers(), "location"),
+            format!("https://{https_authority}/v1/customers?limit=2")
+        );
+    }
+    let viewer = token("c-1001", &["viewer"])?;
+    for req in [
+        client
+            .get(format!("{}/v1/customers", server.http))
+            .bearer_auth(&viewer),
+        client
+            .get(format!("{}/health", server.http))
+            .header("X-API-Key", "k"),
+        client.get(format!("{}/v1/customers?Access_Token=abc", server.http)),
+        client
+            .post(format!("{}/v1/customers", server.http))
+            .json(&json!({})),
+        client.delete(format!("{}/v1/customers/c-1001", server.http)),
+    ] {
+        let res = req.send().await?;
+        assert_secure_headers(&res, false);
+        let body = problem(res, StatusCode::FORBIDDEN).await?;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("HTTPS"),
+            "{body}"
+        );
+    }
+    // From a trusted proxy (this test runs with 127.0.0.1 trusted),
+    // `X-Forwarded-Proto: https` counts as HTTPS: the API is served, with HSTS.
+    let res = client
+        .get(format!("{}/v1/customers/c-1001", server.http))
+        .header("X-Forwarded-Proto", "https")
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
+    assert_eq!(res.json::<Value>().await?["ssn"], ADA_MASKED.0);
+    let res = client
+        .get(format!("{}/nowhere", server.http))
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await?;
+    problem(res, StatusCode::NOT_FOUND).await?;
+
+    let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
+    let events = log
+        .lines()
+        .filter(|l| l.contains("plain HTTP") && l.contains(r#""security_event":true"#))
+        .count();
+    assert_eq!(events, 5, "one security event per refusal");
+    assert!(
+        !log.contains("Access_Token=abc"),
+        "a credential in the query reached the log"
+    );
+    Ok(())
+}
+
+/// `customer-api token` prints only a token that an independent verifier
+/// accepts; without a secret it fails naming `SECURE_API_JWT_SECRET`.
+#[test]
+fn token_subcommand() -> TestResult {
+    let dir = work_dir("token")?;
+    let out = command(&dir)
+        .env("SECURE_API_JWT_SECRET", SECRET)
+        .args([
+            "token",
+            "--sub",
+            "c-1002",
+            "--role",
+            "viewer",
+            "--role",
+            "reporting",
+            "--ttl",
+            "90s",
+        ])
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout)?;
+    assert_eq!(stdout.lines().count(), 1, "only the token: {stdout}");
+
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    let claims = jsonwebtoken::decode::<Value>(
+        stdout.trim(),
+        &DecodingKey::from_secret(SECRET.as_bytes())?,
+        &validation,
+    )?
+    .claims;
+    assert_eq!(claims["sub"], "c-1002");
+    assert_eq!(claims["roles"], json!(["viewer", "reporting"]));
+    let (iat, exp) = (
+        claims["iat"].as_u64().unwrap_or(0),
+        claims["exp"].as_u64().unwrap_or(0),
+    );
+    assert_eq!(exp - iat, 90);
+    assert!(iat.abs_diff(now()?) < 60);
+
+    let out = command(&dir)
+        .args(["token", "--sub", "x", "--role", "admin"])
+        .output()?;
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr)?;
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("SECURE_API_JWT_SECRET"), "{stderr}");
+
+    let out = command(&dir)
+        .env("SECURE_API_JWT_SECRET", SECRET)
+        .args(["token", "--sub", "x", "--role", "root"])
+        .output()?;
+    assert!(!out.status.success(), "an undeclared role is refused");
+    Ok(())
+}
+
+/// With no key configured: a loud warning, one working token per role on
+/// stdout; then SIGTERM, with an idle keep-alive connection open, stops the
+/// process with status 0 within 10 seconds.
+#[tokio::test]
+async fn development_mode_then_sigterm() -> TestResult {
+    let dir = work_dir("dev")?;
+    let mut server = start(command(&dir), dir, Some("-X DELETE"))?;
+    let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
+    assert!(log.contains("DEVELOPMENT MODE"), "{log}");
+    let token = |var: &str| {
+        let line = server
+            .stdout
+            .iter()
+            .find(|l| l.contains(&format!("export {var}=")))
+            .cloned()
+            .unwrap_or_default();
+        line.split('\'').nth(1).unwrap_or_default().to_owned()
+    };
+    assert!(
+        server
+            .stdout
+            .iter()
+            .any(|l| l.contains("curl --cacert .customer-api/dev-cert.pem"))
+    );
+
+    let client = https_client(&server)?;
+    let own = client
+        .get(format!("{}/v1/customers/c-1001", server.https))
+        .bearer_auth(token("VIEWER_TOKEN"))
+        .send()
+        .await?;
+    assert_eq!(own.status(), StatusCode::OK);
+    let list = client
+        .get(format!("{}/v1/customers", server.https))
+        .bearer_auth(token("EDITOR_TOKEN"))
+        .send()
+        .await?;
+    assert_eq!(list.status(), StatusCode::OK);
+    let admin: Vec<Value> = client
+        .get(format!("{}/v1/customers", server.https))
+        .bearer_auth(token("ADMIN_TOKEN"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(admin[0]["ssn"], ADA_CLEAR.0);
+    assert!(
+        !log.contains(&token("ADMIN_TOKEN")),
+        "tokens go to stdout, not to the log"
+    );
+
+    // No proxy is trusted here: `X-Forwarded-Proto` is ignored.
+    let res = http_client()?
+        .get(format!("{}/v1/customers/c-1001", server.http))
+        .header("X-Forwarded-Proto", "https")
+        .bearer_auth(token("VIEWER_TOKEN"))
+        .send()
+        .await?;
+    assert_secure_headers(&res, false);
+    problem(res, StatusCode::FORBIDDEN).await?;
+
+    signal(&server.child, "TERM")?;
+    let status = wait_for_exit(&mut server.child, Duration::from_secs(10))?;
+    assert!(status.success(), "{status}");
+    Ok(())
+}
+
+/// Operator-provided PEM files are served instead of a development
+/// certificate, and no development certificate is written.
+#[tokio::test]
+async fn operator_certificate() -> TestResult {
+    let dir = work_dir("operator-cert")?;
+    let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])?;
+    std::fs::write(dir.join("cert.pem"), generated.cert.pem())?;
+    std::fs::write(dir.join("key.pem"), generated.signing_key.serialize_pem())?;
+    let mut cmd = command(&dir);
+    cmd.env("SECURE_API_JWT_SECRET", SECRET)
+        .env("CUSTOMER_API_TLS_CERT", "cert.pem")
+        .env("CUSTOMER_API_TLS_KEY", "key.pem");
+    let server = start(cmd, dir, None)?;
+    assert!(!server.dir.join(".customer-api").exists());
+    let client = Client::builder()
+        .tls_certs_only([Certificate::from_pem(generated.cert.pem().as_bytes())?])
+        .build()?;
+    let res = client
+        .get(format!("{}/health", server.https))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    Ok(())
+}
+
+/// A bad value stops start-up: exit status non-zero, one line on stderr
+/// that names the variable (and the file).
+#[test]
+fn bad_configuration_stops_start_up() -> TestResult {
+    let dir = work_dir("bad-config")?;
+    /// Variables to set, and the words the error line must contain.
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        &'static [&'static str],
+    );
+    let cases: [Case; 6] = [
+        (
+            &[("CUSTOMER_API_HTTPS_ADDR", "localhost")],
+            &["CUSTOMER_API_HTTPS_ADDR"],
+        ),
+        (
+            &[("CUSTOMER_API_HTTP_ADDR", "127.0.0.1:99999")],
+            &["CUSTOMER_API_HTTP_ADDR"],
+        ),
+        (
+            &[("CUSTOMER_API_TLS_CERT", "missing.pem")],
+            &["CUSTOMER_API_TLS_KEY"],
+        ),
+        (
+            &[
+                ("CUSTOMER_API_TLS_CERT", "missing.pem"),
+                ("CUSTOMER_API_TLS_KEY", "key.pem"),
+            ],
+            &["CUSTOMER_API_TLS_CERT", "missing.pem"],
+        ),
+        (
+            &[("SECURE_API_JWT_SECRET", "short")],
+            &["SECURE_API_JWT_SECRET"],
+        ),
+        (
+            &[("SECURE_API_JWT_LEEWAY_SECONDS", "soon")],
+            &["SECURE_API_JWT_LEEWAY_SECONDS"],
+        ),
+    ];
+    for (vars, expected) in cases {
+        let mut cmd = command(&dir);
+        cmd.envs(vars.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn()?;
+        let status = wait_for_exit(&mut child, Duration::from_secs(10))?;
+        let out = child.wait_with_output()?;
+        let stderr = String::from_utf8(out.stderr)?;
+        assert!(!status.success(), "{vars:?}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| !l.starts_with('{')).collect();
+        assert_eq!(errors.len(), 1, "{vars:?}: {stderr}");
+        for word in expected {
+            assert!(errors[0].contains(word), "{vars:?}: {stderr}");
+        }
+    }
+    Ok(())
+}
