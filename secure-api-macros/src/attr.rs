@@ -11,7 +11,9 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, FnArg, Ident, Item, ItemFn, Lit, LitStr, Meta, MetaList, Token};
+use syn::{
+    Attribute, Expr, ExprLit, FnArg, Ident, Item, ItemFn, Lit, LitStr, Meta, MetaList, Token,
+};
 
 use crate::errors::Errors;
 
@@ -35,6 +37,10 @@ pub(crate) const ROUTE_ATTRIBUTES: &[&str] = &[
 pub(crate) struct SecureArgs {
     /// Every recognised key as written, in source order, duplicates included.
     pub(crate) keys: Vec<Ident>,
+    /// Whether a key was not recognised (already reported): rules about
+    /// missing keys then stay quiet, since the unknown key was likely meant
+    /// to be one of them.
+    pub(crate) has_unknown_key: bool,
     /// `role = "editor"`.
     pub(crate) role: Option<RoleName>,
     /// `roles(any("a", "b"))` or `roles(all("a", "b"))`.
@@ -122,6 +128,7 @@ impl SecureArgs {
         let path = meta.path();
         let Some(key) = path.get_ident() else {
             errors.spanned(path, unknown_key_message(&quote::quote!(#path).to_string()));
+            self.has_unknown_key = true;
             return;
         };
         let name = key.unraw().to_string();
@@ -132,7 +139,8 @@ impl SecureArgs {
                 self.role = self.role.take().or(role);
             }
             "roles" => {
-                let roles = list(meta, ROLES_FORM, errors).and_then(|list| parse_roles(list, errors));
+                let roles =
+                    list(meta, ROLES_FORM, errors).and_then(|list| parse_roles(list, errors));
                 self.roles = self.roles.take().or(roles);
             }
             "public" => {
@@ -143,7 +151,8 @@ impl SecureArgs {
                 }
             }
             "owner" => {
-                let owner = list(meta, OWNER_FORM, errors).and_then(|list| parse_owner(key, list, errors));
+                let owner =
+                    list(meta, OWNER_FORM, errors).and_then(|list| parse_owner(key, list, errors));
                 self.owner = self.owner.take().or(owner);
             }
             "rate" => {
@@ -165,17 +174,45 @@ impl SecureArgs {
             }
             _ => {
                 errors.spanned(key, unknown_key_message(&name));
+                self.has_unknown_key = true;
                 return;
             }
         }
-        self.keys.push(key.clone());
+        self.keys.push(key.unraw());
     }
 }
 
-/// The message for a key that is not in [`KEYS`].
+/// The message for a key that is not in [`KEYS`], with the closest key
+/// when one is a typo away.
 fn unknown_key_message(key: &str) -> String {
     let expected: Vec<String> = KEYS.iter().map(|key| format!("`{key}`")).collect();
-    format!("unknown `secure` key `{key}`; expected one of {}", expected.join(", "))
+    let mut message = format!(
+        "unknown `secure` key `{key}`; expected one of {}",
+        expected.join(", ")
+    );
+    let closest = KEYS
+        .iter()
+        .map(|known| (edit_distance(key, known), known))
+        .min_by_key(|(distance, _)| *distance);
+    if let Some((1..=2, close)) = closest {
+        message = format!("{message} (did you mean `{close}`?)");
+    }
+    message
+}
+
+/// The Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// The accepted forms of `roles`, for messages.
@@ -190,14 +227,28 @@ fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<LitSt
     let key = meta.path();
     match meta {
         Meta::NameValue(name_value) => match &name_value.value {
-            Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => Some(lit.clone()),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => Some(lit.clone()),
             value => {
-                errors.spanned(value, format!("`{}` expects a string literal: `{example}`", quote::quote!(#key)));
+                errors.spanned(
+                    value,
+                    format!(
+                        "`{}` expects a string literal: `{example}`",
+                        quote::quote!(#key)
+                    ),
+                );
                 None
             }
         },
         _ => {
-            errors.spanned(meta, format!("`{}` expects a string literal: `{example}`", quote::quote!(#key)));
+            errors.spanned(
+                meta,
+                format!(
+                    "`{}` expects a string literal: `{example}`",
+                    quote::quote!(#key)
+                ),
+            );
             None
         }
     }
@@ -231,12 +282,15 @@ fn role_name(lit: LitStr, key: &str, errors: &mut Errors) -> Option<RoleName> {
 /// The inside of `roles(...)`: `any("a", ...)` or `all("a", ...)`.
 fn parse_roles(list: &MetaList, errors: &mut Errors) -> Option<RolesKey> {
     let parsed = list.parse_args_with(|input: ParseStream| {
-        let combinator: Ident = input
-            .parse()
-            .map_err(|error| syn::Error::new(error.span(), format!("`roles` expects {ROLES_FORM}")))?;
+        let combinator: Ident = input.parse().map_err(|error| {
+            syn::Error::new(error.span(), format!("`roles` expects {ROLES_FORM}"))
+        })?;
         let content;
         syn::parenthesized!(content in input);
         let names = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
         if !input.is_empty() {
             return Err(input.error(format!("`roles` takes one list: {ROLES_FORM}")));
         }
@@ -291,7 +345,9 @@ fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<Owne
         let path = meta.path();
         let name = path.get_ident().map(|ident| ident.unraw().to_string());
         match name.as_deref() {
-            Some("param") if param.is_some() => errors.spanned(path, "duplicate `owner` key `param`"),
+            Some("param") if param.is_some() => {
+                errors.spanned(path, "duplicate `owner` key `param`");
+            }
             Some("param") => match string_value(meta, "param = \"id\"", errors) {
                 Some(lit) if lit.value().is_empty() => {
                     errors.spanned(&lit, "empty `owner` param; expected the name of a route path parameter, such as \"id\"");
@@ -300,16 +356,22 @@ fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<Owne
                 Some(lit) => param = Some(lit),
                 None => valid = false,
             },
-            Some("unless") if unless.is_some() => errors.spanned(path, "duplicate `owner` key `unless`"),
+            Some("unless") if unless.is_some() => {
+                errors.spanned(path, "duplicate `owner` key `unless`");
+            }
             Some("unless") => {
-                let role = string_value(meta, "unless = \"admin\"", errors).and_then(|lit| role_name(lit, "unless", errors));
+                let role = string_value(meta, "unless = \"admin\"", errors)
+                    .and_then(|lit| role_name(lit, "unless", errors));
                 valid &= role.is_some();
                 unless = Some(role);
             }
             _ => {
                 errors.spanned(
                     path,
-                    format!("unknown `owner` key `{}`; expected `param` or `unless`", quote::quote!(#path)),
+                    format!(
+                        "unknown `owner` key `{}`; expected `param` or `unless`",
+                        quote::quote!(#path)
+                    ),
                 );
                 valid = false;
             }
@@ -324,7 +386,10 @@ fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<Owne
         }
         return None;
     };
-    valid.then_some(OwnerKey { param, unless: unless.flatten() })
+    valid.then_some(OwnerKey {
+        param,
+        unless: unless.flatten(),
+    })
 }
 
 /// The form of a rate, for messages.
@@ -339,7 +404,9 @@ const RATE_FORM: &str = "expected \"COUNT/WINDOW\" such as \"100/15m\", \"600/m\
 /// A message naming what is wrong and showing the expected form.
 pub(crate) fn parse_rate(rate: &str) -> Result<RateKey, String> {
     let Some((count, window)) = rate.split_once('/') else {
-        return Err(format!("invalid `rate` \"{rate}\": missing `/WINDOW`; {RATE_FORM}"));
+        return Err(format!(
+            "invalid `rate` \"{rate}\": missing `/WINDOW`; {RATE_FORM}"
+        ));
     };
     let count = match count.parse::<u64>() {
         Ok(count) if count > 0 => u32::try_from(count).map_err(|_| {
@@ -360,7 +427,11 @@ pub(crate) fn parse_rate(rate: &str) -> Result<RateKey, String> {
         "m" => 60,
         "h" => 60 * 60,
         "d" => 24 * 60 * 60,
-        "" => return Err(format!("invalid `rate` \"{rate}\": the window has no unit; {RATE_FORM}")),
+        "" => {
+            return Err(format!(
+                "invalid `rate` \"{rate}\": the window has no unit; {RATE_FORM}"
+            ));
+        }
         other => {
             return Err(format!(
                 "invalid `rate` \"{rate}\": unknown window unit `{other}`; expected one of `s`, `m`, `h`, `d` (e.g. \"100/15m\")"
@@ -370,12 +441,14 @@ pub(crate) fn parse_rate(rate: &str) -> Result<RateKey, String> {
     let multiplier: u64 = if multiplier.is_empty() {
         1
     } else {
-        multiplier
-            .parse()
-            .map_err(|_| format!("invalid `rate` \"{rate}\": the window is too long; {RATE_FORM}"))?
+        multiplier.parse().map_err(|_| {
+            format!("invalid `rate` \"{rate}\": the window is too long; {RATE_FORM}")
+        })?
     };
     if multiplier == 0 {
-        return Err(format!("invalid `rate` \"{rate}\": the window must be longer than zero; {RATE_FORM}"));
+        return Err(format!(
+            "invalid `rate` \"{rate}\": the window must be longer than zero; {RATE_FORM}"
+        ));
     }
     let window_secs = multiplier
         .checked_mul(unit_secs)
@@ -481,16 +554,30 @@ impl Handler {
         let mut routes = Vec::new();
         let mut multi_route = None;
         for attr in std::mem::take(&mut item.attrs) {
-            let last = attr.path().segments.last().map(|segment| segment.ident.to_string());
+            let last = attr
+                .path()
+                .segments
+                .last()
+                .map(|segment| segment.ident.to_string());
             match last.as_deref() {
-                Some("doc" | "cfg" | "cfg_attr") if attr.path().get_ident().is_some() => outer_attrs.push(attr.clone()),
-                Some(name) if ROUTE_ATTRIBUTES.contains(&name) => routes.push(RouteAttr::new(attr.clone(), errors)),
+                Some("doc" | "cfg" | "cfg_attr") if attr.path().get_ident().is_some() => {
+                    outer_attrs.push(attr.clone());
+                }
+                Some(name) if ROUTE_ATTRIBUTES.contains(&name) => {
+                    routes.push(RouteAttr::new(attr.clone(), errors));
+                }
                 Some("routes") => multi_route = Some(attr.clone()),
                 _ => inner_attrs.push(attr.clone()),
             }
             item.attrs.push(attr);
         }
-        Handler { item, outer_attrs, inner_attrs, routes, multi_route }
+        Handler {
+            item,
+            outer_attrs,
+            inner_attrs,
+            routes,
+            multi_route,
+        }
     }
 
     /// The typed arguments (`pattern: Type`), `self` receivers left out.
@@ -505,11 +592,18 @@ impl Handler {
 impl RouteAttr {
     /// Splits a route attribute into its path literal and the other arguments.
     fn new(attr: Attribute, errors: &mut Errors) -> Self {
-        let split = |input: ParseStream| -> syn::Result<(LitStr, TokenStream)> { Ok((input.parse()?, input.parse()?)) };
+        let split = |input: ParseStream| -> syn::Result<(LitStr, TokenStream)> {
+            Ok((input.parse()?, input.parse()?))
+        };
         let (path, rest) = match attr.parse_args_with(split) {
             Ok((path, rest)) => (Some(path), rest),
             Err(_) => {
-                let name = attr.path().segments.last().map(|segment| segment.ident.to_string()).unwrap_or_default();
+                let name = attr
+                    .path()
+                    .segments
+                    .last()
+                    .map(|segment| segment.ident.to_string())
+                    .unwrap_or_default();
                 errors.spanned(
                     &attr,
                     format!("expected the route path as a string literal: `#[{name}(\"/path\")]`"),
@@ -550,4 +644,87 @@ pub(crate) fn path_params(path: &str) -> Vec<String> {
         rest = &after[end..];
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_distance, parse_rate, parse_version, path_params};
+
+    /// (count, window seconds) of a rate that must parse.
+    fn quota(rate: &str) -> (u32, u64) {
+        match parse_rate(rate) {
+            Ok(key) => (key.count, key.window_secs),
+            Err(message) => panic!("{rate}: {message}"),
+        }
+    }
+
+    #[test]
+    fn rates_in_every_form() {
+        assert_eq!(quota("100/15m"), (100, 900));
+        assert_eq!(quota("10/1m"), (10, 60));
+        assert_eq!(quota("600/m"), (600, 60));
+        assert_eq!(quota("5/30s"), (5, 30));
+        assert_eq!(quota("1000/2h"), (1000, 7200));
+        assert_eq!(quota("1/d"), (1, 86_400));
+        assert_eq!(quota("4294967295/1s"), (u32::MAX, 1));
+        assert_eq!(
+            quota("1/213503982334601d"),
+            (1, 213_503_982_334_601 * 86_400)
+        );
+    }
+
+    #[test]
+    fn malformed_rates_say_what_is_wrong() {
+        let cases = [
+            ("100/15x", "unknown window unit `x`"),
+            ("0/1m", "at least 1"),
+            ("100", "missing `/WINDOW`"),
+            ("99999999999/1m", "more than 4294967295"),
+            ("999999999999999999999999/1m", "more than 4294967295"),
+            ("100/0m", "longer than zero"),
+            ("100/15", "no unit"),
+            ("100/", "no unit"),
+            ("/1m", "is not a number"),
+            ("-1/1m", "is not a number"),
+            ("1/213503982334602d", "too long"),
+            ("1/99999999999999999999999d", "too long"),
+            ("100 / 15m", "is not a number"),
+        ];
+        for (rate, expected) in cases {
+            match parse_rate(rate) {
+                Ok(_) => panic!("{rate} parsed"),
+                Err(message) => assert!(message.contains(expected), "{rate}: {message}"),
+            }
+        }
+    }
+
+    #[test]
+    fn versions() {
+        for ok in ["v0", "v1", "v2", "v10", "v123"] {
+            assert!(parse_version(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "one", "v", "1", "V1", "v01", "v00", "v1.0", "v-1", "", "v1 ",
+        ] {
+            assert!(parse_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn path_parameters_in_every_form() {
+        assert_eq!(path_params("/customers/{id}"), ["id"]);
+        assert_eq!(path_params("/a/{x}/b/{y}"), ["x", "y"]);
+        assert_eq!(path_params(r"/files/{id:\d{3}}/{rest}"), ["id", "rest"]);
+        assert_eq!(path_params("/static/{tail}*"), ["tail"]);
+        assert!(path_params("/").is_empty());
+        assert!(path_params("/plain/path").is_empty());
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("rol", "role"), 1);
+        assert_eq!(edit_distance("role", "roles"), 1);
+        assert_eq!(edit_distance("rate", "rate"), 0);
+        assert_eq!(edit_distance("verison", "version"), 2);
+    }
 }

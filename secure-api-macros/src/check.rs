@@ -1,11 +1,11 @@
 //! Rules across the keys of `#[secure(...)]` and the function it is written
 //! on: one function per rule, each recording its errors and never stopping
-//! the others (serde_derive's `internals/check.rs` has the same shape).
+//! the others (`serde_derive`'s `internals/check.rs` has the same shape).
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 
-use crate::attr::{path_params, Handler, SecureArgs, Target};
+use crate::attr::{Handler, SecureArgs, Target, path_params};
 use crate::errors::Errors;
 
 /// The most arguments a handler may take: actix-web implements `FromRequest`
@@ -29,6 +29,7 @@ pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, errors: 
             not_generic(handler, errors);
             no_receiver(handler, errors);
             at_most_max_args(handler, errors);
+            returns_a_response(handler, errors);
             one_route_attribute(handler, errors);
             if let Some(args) = args {
                 owner_param_in_route(args, handler, errors);
@@ -73,7 +74,11 @@ fn role_or_roles(args: &SecureArgs, errors: &mut Errors) {
 /// Deny by default: every handler states who may call it, even when that
 /// is everyone.
 fn access_is_stated(args: &SecureArgs, errors: &mut Errors) {
-    if ["role", "roles", "public"].iter().all(|name| position(args, name).is_none()) {
+    if !args.has_unknown_key
+        && ["role", "roles", "public"]
+            .iter()
+            .all(|name| position(args, name).is_none())
+    {
         errors.at(
             Span::call_site(),
             "`#[secure]` needs `role = \"...\"`, `roles(...)` or `public`; routes are denied by default, so say who may call this one",
@@ -126,13 +131,19 @@ fn owner_param_in_route(args: &SecureArgs, handler: &Handler, errors: &mut Error
     };
     errors.spanned(
         &owner.param,
-        format!("`owner` param `{param}` is not a parameter of the route path \"{}\"; {expected}", path.value()),
+        format!(
+            "`owner` param `{param}` is not a parameter of the route path \"{}\"; {expected}",
+            path.value()
+        ),
     );
 }
 
 /// Only functions can be handlers.
 fn is_a_function(keyword: Span, errors: &mut Errors) {
-    errors.at(keyword, "`#[secure]` can only be used on an `async fn` request handler");
+    errors.at(
+        keyword,
+        "`#[secure]` can only be used on an `async fn` request handler",
+    );
 }
 
 /// actix-web handlers are `async fn`, and the checks run before the handler
@@ -151,8 +162,15 @@ fn is_async(handler: &Handler, errors: &mut Errors) {
 fn not_generic(handler: &Handler, errors: &mut Errors) {
     let generics = &handler.item.sig.generics;
     if !generics.params.is_empty() || generics.where_clause.is_some() {
-        let span = if generics.params.is_empty() { generics.where_clause.span() } else { generics.span() };
-        errors.at(span, "`#[secure]` handlers cannot be generic; remove the generic parameters");
+        let span = if generics.params.is_empty() {
+            generics.where_clause.span()
+        } else {
+            generics.span()
+        };
+        errors.at(
+            span,
+            "`#[secure]` handlers cannot be generic; remove the generic parameters",
+        );
     }
 }
 
@@ -172,6 +190,17 @@ fn at_most_max_args(handler: &Handler, errors: &mut Errors) {
         errors.spanned(
             extra,
             format!("`#[secure]` handlers take at most {MAX_ARGS} arguments (actix-web's extractor limit); group some into a struct that implements `FromRequest`"),
+        );
+    }
+}
+
+/// A handler answers the request: without a return type it returns `()`,
+/// which is no response (actix-web's route macros have the same rule).
+fn returns_a_response(handler: &Handler, errors: &mut Errors) {
+    if let syn::ReturnType::Default = handler.item.sig.output {
+        errors.at(
+            handler.item.sig.paren_token.span.close(),
+            "`#[secure]` handlers must return a response; add a return type such as `-> impl Responder`",
         );
     }
 }

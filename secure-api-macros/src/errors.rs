@@ -2,7 +2,7 @@
 //!
 //! A macro that stops at its first error makes the user fix one mistake per
 //! build; collecting them shows every mistake at once (the same idea as
-//! serde_derive's `internals/ctxt.rs`).
+//! `serde_derive`'s `internals/ctxt.rs`).
 
 use std::fmt::Display;
 

@@ -27,7 +27,10 @@ pub(crate) fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
     let expanded = errors.finish().and_then(|()| match (&args, &target) {
         (Some(args), Some(Target::Handler(handler))) => expand(args, handler),
         // Unreachable: the checks record an error for every other case.
-        _ => Err(syn::Error::new(Span::call_site(), "`#[secure]` could not read this item")),
+        _ => Err(syn::Error::new(
+            Span::call_site(),
+            "`#[secure]` could not read this item",
+        )),
     });
     expanded.unwrap_or_else(|error| {
         let error = error.to_compile_error();
@@ -38,12 +41,21 @@ pub(crate) fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The expansion of a checked handler.
 fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
     let [route] = handler.routes.as_slice() else {
-        return Err(syn::Error::new(Span::call_site(), "`#[secure]` needs exactly one route attribute"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "`#[secure]` needs exactly one route attribute",
+        ));
     };
     let Some(path) = &route.path else {
-        return Err(syn::Error::new_spanned(&route.attr, "expected the route path as a string literal"));
+        return Err(syn::Error::new_spanned(
+            &route.attr,
+            "expected the route path as a string literal",
+        ));
     };
-    let served = LitStr::new(&served_path(&path.value(), args.version.as_ref().map(|v| v.lit.value())), path.span());
+    let served = LitStr::new(
+        &served_path(&path.value(), args.version.as_ref().map(|v| v.lit.value())),
+        path.span(),
+    );
 
     // The route attribute, its path rewritten when a version prefixes it.
     let route_attr = if args.version.is_some() {
@@ -71,11 +83,27 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
     let policy = policy(args, &name_str, &served);
 
     // `|(a0, a1,): (T0, T1,)| __secure_handler(a0, a1)`: actix-web extracts
-    // the tuple; each type is spanned at the user's, so that a type that is
-    // not an extractor is reported there.
+    // the tuple `(T0, T1,)` and the closure spreads it into the arguments.
     let arg_types: Vec<_> = handler.typed_args().map(|arg| &arg.ty).collect();
-    let arg_names: Vec<Ident> = (0..arg_types.len()).map(|index| format_ident!("__secure_a{}", index)).collect();
-    let tuple_types = arg_types.iter().map(|ty| quote_spanned! {syn::spanned::Spanned::span(ty)=> #ty, });
+    let arg_names: Vec<Ident> = (0..arg_types.len())
+        .map(|index| format_ident!("__secure_a{}", index))
+        .collect();
+    let closure = quote! { |(#(#arg_names,)*): (#(#arg_types,)*)| #inner(#(#arg_names),*) };
+
+    // rustc checks `handle`'s bounds (`Args: FromRequest`,
+    // `Fut::Output: Responder`) at the path, the call and the `.await`, each
+    // time at that expression's span. Spanning all three at the handler's
+    // name gives one error per mistake, on the user's handler rather than on
+    // `#[secure]`; the message names the offending type.
+    let call = quote_spanned! {name.span()=>
+        ::secure_api::__private::handle(
+            &__SECURE_POLICY,
+            __secure_req,
+            __secure_payload,
+            #closure,
+        )
+        .await
+    };
 
     Ok(quote! {
         #(#outer_attrs)*
@@ -85,17 +113,14 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
             __secure_payload: ::secure_api::__private::Payload,
         ) -> ::secure_api::__private::HttpResponse {
             #(#inner_attrs)*
+            // Called here rather than passed to actix-web as a value, so
+            // clippy would ask to drop an `async` that actix-web requires.
+            #[allow(clippy::unused_async)]
             #sig #block
 
             static __SECURE_POLICY: ::secure_api::__private::Policy = #policy;
 
-            ::secure_api::__private::handle(
-                &__SECURE_POLICY,
-                __secure_req,
-                __secure_payload,
-                |(#(#arg_names,)*): (#(#tuple_types)*)| #inner(#(#arg_names),*),
-            )
-            .await
+            #call
         }
     })
 }

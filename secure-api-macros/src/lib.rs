@@ -30,9 +30,9 @@ use proc_macro::TokenStream;
 ///
 /// Write `#[secure(...)]` on an `async fn`, **above** its actix-web route
 /// attribute (`#[get]`, `#[post]`, `#[put]`, `#[patch]`, `#[delete]`,
-/// `#[head]`, `#[options]`, `#[trace]`, `#[connect]`, `#[route]`, also as
-/// `#[actix_web::get]`...). Keys are separated by commas, in any order, each
-/// at most once:
+/// `#[head]`, `#[options]`, `#[trace]`, `#[connect]`, `#[query]`, `#[route]`,
+/// also written `#[actix_web::get]`...; not `#[routes]`: one route per
+/// handler). Keys are separated by commas, in any order, each at most once:
 ///
 /// ```ignore
 /// use actix_web::{get, web, Responder};
@@ -48,9 +48,16 @@ use proc_macro::TokenStream;
 ///
 /// Role names must be declared with [`roles!`] at the crate root; an
 /// undeclared role is a compile error at its literal. The handler may take
-/// up to 16 extractor arguments, like any actix-web handler; it may not be
-/// generic nor take `self`. Doc comments, `#[cfg]` and `#[cfg_attr]` stay on
-/// the handler; any other attribute applies to the function as written.
+/// up to 16 extractor arguments and must return a response, like any
+/// actix-web handler; it may not be generic nor take `self`. Doc comments,
+/// `#[cfg]` and `#[cfg_attr]` stay on the handler; any other attribute
+/// applies to the function as written.
+///
+/// Every mistake is a compile error at the offending token, and all of them
+/// are reported at once: an unknown or repeated key, a malformed value,
+/// keys that contradict each other, a function that cannot be a handler, or
+/// `#[secure]` written below the route attribute (it must come first, or
+/// actix-web's macro expands before it and it sees no route).
 ///
 /// # `role`
 ///
@@ -134,6 +141,10 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// role; a token that is neither a role name, `>` nor `;`; a cycle
 /// (`a > b; b > a`, or `a > a`); two names whose constants would clash
 /// (`Admin` and `admin`).
+///
+/// `roles!(@undeclared ...)` is an internal form, used by the generated
+/// macro to report an undeclared role at the role's literal; it is not part
+/// of the API.
 #[proc_macro]
 pub fn roles(input: TokenStream) -> TokenStream {
     roles::roles(input.into()).into()

@@ -10,25 +10,58 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Token};
 
 use crate::errors::Errors;
 
-/// `roles! { ... }`: parse, check the hierarchy, expand; on any error, one
-/// `compile_error!` per error.
+/// `roles! { ... }`: parse, check the hierarchy, expand. On error, one
+/// `compile_error!` per error, plus what still holds of the declaration
+/// (or a stand-in when it does not parse), so that the crate's `#[secure]`
+/// handlers report no follow-on errors.
 pub(crate) fn roles(input: TokenStream) -> TokenStream {
+    if let Ok(undeclared) = Undeclared::parse.parse2(input.clone()) {
+        return undeclared.expand();
+    }
     let mut errors = Errors::default();
     let chains = match parse_chains.parse2(input) {
         Ok(chains) => chains,
-        Err(error) => return error.to_compile_error(),
+        Err(error) => {
+            let error = error.to_compile_error();
+            let stand_in = stand_in();
+            return quote! { #error #stand_in };
+        }
     };
     let hierarchy = Hierarchy::build(&chains, &mut errors);
+    let expanded = hierarchy.expand();
     match errors.finish() {
-        Ok(()) => hierarchy.expand(),
-        Err(error) => error.to_compile_error(),
+        Ok(()) => expanded,
+        // The hierarchy without the rejected edges and names, so that the
+        // handlers' role names are still checked and nothing else fails.
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote! { #error #expanded }
+        }
+    }
+}
+
+/// What a declaration that does not parse expands to besides its error: an
+/// empty `roles` module and a `__secure_api_role!` that accepts any name,
+/// so that each `#[secure]` of the crate does not report a follow-on error.
+fn stand_in() -> TokenStream {
+    quote! {
+        #[allow(dead_code)]
+        pub(crate) mod roles {}
+
+        #[doc(hidden)]
+        macro_rules! __secure_api_role {
+            ($other:literal) => { ::secure_api::__private::Role::__new($other, &[]) };
+        }
+
+        #[doc(hidden)]
+        pub(crate) use __secure_api_role;
     }
 }
 
@@ -62,7 +95,9 @@ fn parse_chains(input: ParseStream) -> syn::Result<Vec<Chain>> {
     if chains.is_empty() {
         return Err(syn::Error::new(
             Span::call_site(),
-            format!("`roles!` declares no roles; declare every role of the application, such as {FORM}"),
+            format!(
+                "`roles!` declares no roles; declare every role of the application, such as {FORM}"
+            ),
         ));
     }
     Ok(chains)
@@ -98,6 +133,9 @@ struct Role {
     name: String,
     /// Indexes of the roles directly above this one, in declaration order.
     above: Vec<usize>,
+    /// Whether its constant would clash with an earlier role's; such a role
+    /// is reported and left out of the expansion.
+    clashes: bool,
 }
 
 impl Hierarchy {
@@ -116,23 +154,34 @@ impl Hierarchy {
                     Some(&index) => index,
                     None => {
                         let index = hierarchy.roles.len();
-                        if let Some(&other) = const_names.get(&const_name(&name)) {
-                            let other = &hierarchy.roles[other].name;
-                            errors.spanned(
-                                ident,
-                                format!("role `{name}` clashes with role `{other}`: both would be `roles::{}`; spell them alike or pick another name", const_name(&name)),
-                            );
-                        }
+                        let clashes = match const_names.get(&const_name(&name)) {
+                            Some(&other) => {
+                                let other = &hierarchy.roles[other].name;
+                                errors.spanned(
+                                    ident,
+                                    format!("role `{name}` clashes with role `{other}`: both would be `roles::{}`; spell them alike or pick another name", const_name(&name)),
+                                );
+                                true
+                            }
+                            None => false,
+                        };
                         const_names.entry(const_name(&name)).or_insert(index);
                         index_of.insert(name.clone(), index);
-                        hierarchy.roles.push(Role { ident: ident.clone(), name, above: Vec::new() });
+                        hierarchy.roles.push(Role {
+                            ident: ident.clone(),
+                            name,
+                            above: Vec::new(),
+                            clashes,
+                        });
                         index
                     }
                 };
                 indexes.push((index, ident));
             }
             for pair in indexes.windows(2) {
-                let [(higher, _), (lower, lower_ident)] = pair else { continue };
+                let [(higher, _), (lower, lower_ident)] = pair else {
+                    continue;
+                };
                 hierarchy.add_edge(*higher, *lower, lower_ident, errors);
             }
         }
@@ -142,12 +191,19 @@ impl Hierarchy {
     /// Puts `higher` directly above `lower`, unless that closes a cycle.
     fn add_edge(&mut self, higher: usize, lower: usize, at: &Ident, errors: &mut Errors) {
         if higher == lower {
-            errors.spanned(at, format!("role `{}` cannot be above itself", self.roles[lower].name));
+            errors.spanned(
+                at,
+                format!("role `{}` cannot be above itself", self.roles[lower].name),
+            );
             return;
         }
         // A cycle closes when `lower` already stands above `higher`.
         if let Some(path) = self.path_up(higher, lower) {
-            let mut cycle: Vec<String> = path.iter().rev().map(|&index| format!("`{}`", self.roles[index].name)).collect();
+            let mut cycle: Vec<String> = path
+                .iter()
+                .rev()
+                .map(|&index| format!("`{}`", self.roles[index].name))
+                .collect();
             cycle.push(format!("`{}`", self.roles[lower].name));
             errors.spanned(
                 at,
@@ -191,28 +247,38 @@ impl Hierarchy {
 
     /// The `roles` module and the `__secure_api_role!` macro.
     fn expand(&self) -> TokenStream {
-        let consts = self.roles.iter().enumerate().map(|(index, role)| {
-            let const_ident = format_ident!("{}", const_name(&role.name), span = role.ident.span());
-            let name = &role.name;
-            let satisfied_by: Vec<&str> = self.satisfied_by(index).into_iter().map(|i| self.roles[i].name.as_str()).collect();
-            let listed: Vec<String> = satisfied_by.iter().map(|name| format!("`{name}`")).collect();
-            let doc = format!(" The `{name}` role. Satisfied by: {}.", listed.join(", "));
-            quote! {
-                #[doc = #doc]
-                pub(crate) const #const_ident: ::secure_api::__private::Role =
-                    ::secure_api::__private::Role::__new(#name, &[#(#satisfied_by),*]);
-            }
-        });
-        let arms = self.roles.iter().map(|role| {
+        let consts = self
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(_, role)| !role.clashes)
+            .map(|(index, role)| {
+                let const_ident =
+                    format_ident!("{}", const_name(&role.name), span = role.ident.span());
+                let name = &role.name;
+                let satisfied_by: Vec<&str> = self
+                    .satisfied_by(index)
+                    .into_iter()
+                    .map(|i| self.roles[i].name.as_str())
+                    .collect();
+                let listed: Vec<String> = satisfied_by
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect();
+                let doc = format!(" The `{name}` role. Satisfied by: {}.", listed.join(", "));
+                quote! {
+                    #[doc = #doc]
+                    pub(crate) const #const_ident: ::secure_api::__private::Role =
+                        ::secure_api::__private::Role::__new(#name, &[#(#satisfied_by),*]);
+                }
+            });
+        let declared = || self.roles.iter().filter(|role| !role.clashes);
+        let arms = declared().map(|role| {
             let name = &role.name;
             let const_ident = format_ident!("{}", const_name(&role.name));
             quote! { (#name) => { crate::roles::#const_ident }; }
         });
-        let declared: Vec<String> = self.roles.iter().map(|role| format!("`{}`", role.name)).collect();
-        let tail = format!(
-            "; declared roles: {} (see `secure_api::roles!` at the crate root)",
-            declared.join(", ")
-        );
+        let names = declared().map(|role| &role.name);
         quote! {
             /// The roles of this application, declared with `secure_api::roles!`.
             #[allow(dead_code)]
@@ -224,7 +290,7 @@ impl Hierarchy {
             macro_rules! __secure_api_role {
                 #(#arms)*
                 ($other:literal) => {
-                    ::core::compile_error!(::core::concat!("undeclared role ", ::core::stringify!($other), #tail))
+                    ::secure_api::__private::roles!(@undeclared $other; #(#names),*)
                 };
             }
 
@@ -234,7 +300,160 @@ impl Hierarchy {
     }
 }
 
+/// `roles!(@undeclared "nope"; "admin", "editor")`: the last arm of
+/// `__secure_api_role!`, reached when `#[secure]` names a role that was not
+/// declared. It is a proc macro, not a `compile_error!` in the `macro_rules!`
+/// arm, because only a proc macro can place the error on the user's
+/// literal: an error raised by the arm itself points at `roles!`.
+struct Undeclared {
+    /// The role as the user wrote it in `#[secure(...)]`.
+    role: syn::Lit,
+    /// Every declared role.
+    declared: Vec<String>,
+}
+
+impl Undeclared {
+    /// Parses the internal form; fails on anything else (a declaration).
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        input.parse::<Token![@]>()?;
+        let marker: Ident = input.parse()?;
+        if marker != "undeclared" {
+            return Err(syn::Error::new(marker.span(), "expected `undeclared`"));
+        }
+        let role = input.parse()?;
+        input.parse::<Token![;]>()?;
+        let declared =
+            syn::punctuated::Punctuated::<syn::LitStr, Token![,]>::parse_terminated(input)?;
+        Ok(Undeclared {
+            role,
+            declared: declared.iter().map(syn::LitStr::value).collect(),
+        })
+    }
+
+    /// The error, at the user's literal.
+    fn expand(&self) -> TokenStream {
+        let shown = match &self.role {
+            syn::Lit::Str(lit) => format!("`{}`", lit.value()),
+            other => quote!(#other).to_string(),
+        };
+        let declared: Vec<String> = self
+            .declared
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect();
+        let mut message = format!(
+            "undeclared role {shown}; declared roles: {} (see `secure_api::roles!` at the crate root)",
+            declared.join(", ")
+        );
+        if let syn::Lit::Str(lit) = &self.role {
+            let wanted = lit.value().trim().to_lowercase();
+            if let Some(close) = self
+                .declared
+                .iter()
+                .find(|name| name.to_lowercase() == wanted)
+            {
+                message =
+                    format!("{message}; role names are matched exactly: did you mean `{close}`?");
+            }
+        }
+        quote_spanned! {self.role.span()=> ::core::compile_error!(#message) }
+    }
+}
+
 /// The name of a role's constant: `admin` → `ADMIN`.
 fn const_name(name: &str) -> String {
     name.to_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use syn::parse::Parser;
+
+    use super::{Errors, Hierarchy, parse_chains};
+
+    /// The hierarchy of a declaration, and how many errors it had.
+    fn build(declaration: &str) -> (Hierarchy, usize) {
+        let tokens: TokenStream = match declaration.parse() {
+            Ok(tokens) => tokens,
+            Err(error) => panic!("{declaration}: {error}"),
+        };
+        let chains = match parse_chains.parse2(tokens) {
+            Ok(chains) => chains,
+            Err(error) => panic!("{declaration}: {error}"),
+        };
+        let mut errors = Errors::default();
+        let hierarchy = Hierarchy::build(&chains, &mut errors);
+        let count = errors
+            .finish()
+            .err()
+            .map_or(0, |error| error.into_iter().count());
+        (hierarchy, count)
+    }
+
+    /// The names satisfying `role`, in order.
+    fn satisfied_by(hierarchy: &Hierarchy, role: &str) -> Vec<String> {
+        let Some(index) = hierarchy.roles.iter().position(|r| r.name == role) else {
+            panic!("no role {role}");
+        };
+        hierarchy
+            .satisfied_by(index)
+            .into_iter()
+            .map(|i| hierarchy.roles[i].name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_chain_and_a_lone_role() {
+        let (hierarchy, errors) = build("admin > editor > viewer; reporting;");
+        assert_eq!(errors, 0);
+        assert_eq!(
+            satisfied_by(&hierarchy, "viewer"),
+            ["viewer", "editor", "admin"]
+        );
+        assert_eq!(satisfied_by(&hierarchy, "editor"), ["editor", "admin"]);
+        assert_eq!(satisfied_by(&hierarchy, "admin"), ["admin"]);
+        assert_eq!(satisfied_by(&hierarchy, "reporting"), ["reporting"]);
+    }
+
+    #[test]
+    fn chains_sharing_names_form_a_dag() {
+        let (hierarchy, errors) =
+            build("admin > editor > viewer; admin > billing > viewer; auditor > viewer");
+        assert_eq!(errors, 0);
+        assert_eq!(
+            satisfied_by(&hierarchy, "viewer"),
+            ["viewer", "editor", "billing", "auditor", "admin"]
+        );
+        assert_eq!(satisfied_by(&hierarchy, "billing"), ["billing", "admin"]);
+    }
+
+    #[test]
+    fn cycles_are_rejected_and_left_out() {
+        let (hierarchy, errors) = build("a > b; b > c; c > a; a > a");
+        assert_eq!(errors, 2);
+        // The edges that close a cycle are not kept: the rest is a DAG.
+        assert_eq!(satisfied_by(&hierarchy, "c"), ["c", "b", "a"]);
+        assert_eq!(satisfied_by(&hierarchy, "a"), ["a"]);
+    }
+
+    #[test]
+    fn repeated_edges_are_kept_once() {
+        let (hierarchy, errors) = build("a > b; a > b; a > b > c");
+        assert_eq!(errors, 0);
+        assert_eq!(satisfied_by(&hierarchy, "c"), ["c", "b", "a"]);
+    }
+
+    #[test]
+    fn malformed_declarations() {
+        for bad in [
+            "", "a >", "a > > b", "a, b", "a < b", "\"a\"", "a;;b", "type",
+        ] {
+            let tokens: TokenStream = match bad.parse() {
+                Ok(tokens) => tokens,
+                Err(error) => panic!("{bad}: {error}"),
+            };
+            assert!(parse_chains.parse2(tokens).is_err(), "{bad:?} parsed");
+        }
+    }
 }

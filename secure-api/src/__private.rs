@@ -8,14 +8,15 @@ use std::future::Future;
 
 pub use actix_web::web::Payload;
 pub use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
+pub use secure_api_macros::roles;
 
 pub use crate::authz::{Access, Owner, Role};
 pub use crate::rate_limit::Quota;
 pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
 pub use crate::validation::{Input, NestedInput, Unvalidated, Validated, join, push_field};
+pub use actix_web::web::Json;
 pub use serde_json::{Map, Value};
 pub use validator::{ValidationErrors, ValidationErrorsKind};
-pub use actix_web::web::Json;
 
 /// The compiled policy of one `#[secure]` handler.
 #[derive(Debug)]

@@ -36,8 +36,7 @@ impl Role {
     /// directly or through a role above it in the hierarchy. Names are
     /// matched exactly: `"Admin"` and `"admin "` are not `"admin"`.
     pub fn is_held_by<S: AsRef<str>>(&self, held: &[S]) -> bool {
-        held.iter()
-            .any(|h| self.satisfied_by.contains(&h.as_ref()))
+        held.iter().any(|h| self.satisfied_by.contains(&h.as_ref()))
     }
 }
 

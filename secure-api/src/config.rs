@@ -15,7 +15,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::jwt::{JwtVerifier, Jwks};
+use crate::auth::jwt::{Jwks, JwtVerifier};
 
 /// The shortest accepted HMAC secret, in bytes (RFC 7518 §3.2: a key of the
 /// same size as the hash output or larger; 32 bytes for HS256).
@@ -145,9 +145,17 @@ impl SecurityConfig {
     /// # Errors
     /// A [`ConfigError`] for `SECURE_API_JWT_SECRET` when no secret is
     /// configured (a JWKS holds public keys only), or when signing fails.
-    pub fn issue_token(&self, sub: &str, roles: &[&str], ttl: Duration) -> Result<String, ConfigError> {
+    pub fn issue_token(
+        &self,
+        sub: &str,
+        roles: &[&str],
+        ttl: Duration,
+    ) -> Result<String, ConfigError> {
         let secret = self.secret.as_ref().ok_or_else(|| {
-            ConfigError::new(env::JWT_SECRET, "not set; tokens can only be issued with an HS256 secret")
+            ConfigError::new(
+                env::JWT_SECRET,
+                "not set; tokens can only be issued with an HS256 secret",
+            )
         })?;
         self.jwt
             .issue_hs256(secret.expose_secret().as_bytes(), sub, roles, ttl)
@@ -262,7 +270,10 @@ impl SecurityConfigBuilder {
         }
         if let Some(v) = var(env::JWT_LEEWAY_SECONDS)? {
             let secs = v.trim().parse::<u64>().map_err(|_| {
-                ConfigError::new(env::JWT_LEEWAY_SECONDS, format!("`{v}` is not a whole number of seconds"))
+                ConfigError::new(
+                    env::JWT_LEEWAY_SECONDS,
+                    format!("`{v}` is not a whole number of seconds"),
+                )
             })?;
             self.leeway_seconds = Some(secs);
         }
@@ -284,7 +295,10 @@ impl SecurityConfigBuilder {
         let audience = required(self.audience, env::JWT_AUDIENCE)?;
         let leeway = self.leeway_seconds.unwrap_or(DEFAULT_LEEWAY_SECONDS);
         if leeway > 86_400 {
-            return Err(ConfigError::new(env::JWT_LEEWAY_SECONDS, "must be at most 86400 seconds"));
+            return Err(ConfigError::new(
+                env::JWT_LEEWAY_SECONDS,
+                "must be at most 86400 seconds",
+            ));
         }
         let jwks = match &self.jwks_file {
             Some(path) => Some(Jwks::load(path)?),
@@ -305,7 +319,11 @@ impl SecurityConfigBuilder {
             if !self.development_mode {
                 return Err(ConfigError::new(
                     env::JWT_SECRET,
-                    format!("no JWT key configured: set {} or {}", env::JWT_SECRET, env::JWKS_FILE),
+                    format!(
+                        "no JWT key configured: set {} or {}",
+                        env::JWT_SECRET,
+                        env::JWKS_FILE
+                    ),
                 ));
             }
             secret = Some(random_secret()?);
@@ -354,7 +372,10 @@ fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
             item.parse::<IpNet>()
                 .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
                 .map_err(|_| {
-                    ConfigError::new(env::TRUSTED_PROXIES, format!("`{item}` is neither an IP address nor a CIDR network"))
+                    ConfigError::new(
+                        env::TRUSTED_PROXIES,
+                        format!("`{item}` is neither an IP address nor a CIDR network"),
+                    )
                 })
         })
         .collect()
@@ -363,8 +384,12 @@ fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
 /// 32 random bytes from the operating system, hex-encoded (64 bytes of key).
 fn random_secret() -> Result<SecretString, ConfigError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ConfigError::new(env::JWT_SECRET, format!("cannot generate a development secret: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| {
+        ConfigError::new(
+            env::JWT_SECRET,
+            format!("cannot generate a development secret: {e}"),
+        )
+    })?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Ok(SecretString::from(hex))
 }
@@ -394,14 +419,25 @@ mod tests {
             .jwt_secret("too short")
             .build()
             .err();
-        assert_eq!(e.map(|e| e.to_string()), Some("SECURE_API_JWT_SECRET: must be at least 32 bytes, got 9".into()));
+        assert_eq!(
+            e.map(|e| e.to_string()),
+            Some("SECURE_API_JWT_SECRET: must be at least 32 bytes, got 9".into())
+        );
     }
 
     #[test]
     fn no_key_is_refused_outside_development_mode() {
-        let e = SecurityConfig::builder().issuer("i").audience("a").build().err();
+        let e = SecurityConfig::builder()
+            .issuer("i")
+            .audience("a")
+            .build()
+            .err();
         assert_eq!(e.map(|e| e.setting()), Some(env::JWT_SECRET));
-        let dev = SecurityConfig::builder().issuer("i").audience("a").development_mode(true).build();
+        let dev = SecurityConfig::builder()
+            .issuer("i")
+            .audience("a")
+            .development_mode(true)
+            .build();
         assert!(dev.is_ok_and(|c| c.is_development_mode()));
     }
 }

@@ -21,10 +21,22 @@ use crate::rate_limit::client_ip::client_ip;
 /// Query parameter names that carry credentials, compared
 /// case-insensitively (RFC 6750 §2.3 and §5.3: bearer tokens must not be in
 /// URLs, where logs and `Referer` leak them).
-pub(crate) const CREDENTIAL_PARAMS: [&str; 6] = ["access_token", "token", "api_key", "apikey", "jwt", "id_token"];
+pub(crate) const CREDENTIAL_PARAMS: [&str; 6] = [
+    "access_token",
+    "token",
+    "api_key",
+    "apikey",
+    "jwt",
+    "id_token",
+];
 
 /// See [`crate::__private::handle`].
-pub(crate) async fn handle<Args, F, Fut>(policy: &'static Policy, req: HttpRequest, payload: Payload, handler: F) -> HttpResponse
+pub(crate) async fn handle<Args, F, Fut>(
+    policy: &'static Policy,
+    req: HttpRequest,
+    payload: Payload,
+    handler: F,
+) -> HttpResponse
 where
     Args: FromRequest,
     F: FnOnce(Args) -> Fut,
@@ -65,7 +77,11 @@ where
 }
 
 /// Runs the checks; the principal when the route authenticates.
-fn check(policy: &Policy, req: &HttpRequest, state: &SecurityState) -> Result<Option<Principal>, Rejection> {
+fn check(
+    policy: &Policy,
+    req: &HttpRequest,
+    state: &SecurityState,
+) -> Result<Option<Principal>, Rejection> {
     if has_credential_in_query(req.query_string()) {
         return Err(Rejection::CredentialInUrl);
     }
@@ -77,7 +93,8 @@ fn check(policy: &Policy, req: &HttpRequest, state: &SecurityState) -> Result<Op
         let key = match &principal {
             Some(p) => RateKey::Principal(p.subject().to_owned()),
             None => RateKey::Ip(
-                client_ip(req, state.config.trusted_proxies()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+                client_ip(req, state.config.trusted_proxies())
+                    .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             ),
         };
         state
@@ -89,10 +106,10 @@ fn check(policy: &Policy, req: &HttpRequest, state: &SecurityState) -> Result<Op
         if !policy.access.allows(p) {
             return Err(Rejection::InsufficientRole);
         }
-        if let Some(owner) = policy.owner {
-            if !owner.allows(p, req.match_info().get(owner.param)) {
-                return Err(Rejection::NotOwner);
-            }
+        if let Some(owner) = policy.owner
+            && !owner.allows(p, req.match_info().get(owner.param))
+        {
+            return Err(Rejection::NotOwner);
         }
     }
     Ok(principal)
@@ -101,8 +118,11 @@ fn check(policy: &Policy, req: &HttpRequest, state: &SecurityState) -> Result<Op
 /// Whether the query string names a credential parameter (after
 /// percent-decoding, case-insensitively).
 pub(crate) fn has_credential_in_query(query: &str) -> bool {
-    form_urlencoded::parse(query.as_bytes())
-        .any(|(name, _)| CREDENTIAL_PARAMS.iter().any(|c| name.trim().eq_ignore_ascii_case(c)))
+    form_urlencoded::parse(query.as_bytes()).any(|(name, _)| {
+        CREDENTIAL_PARAMS
+            .iter()
+            .any(|c| name.trim().eq_ignore_ascii_case(c))
+    })
 }
 
 #[cfg(test)]

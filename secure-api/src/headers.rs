@@ -22,7 +22,10 @@ use crate::rate_limit::client_ip;
 const SECURE_HEADERS: [(&str, &str); 6] = [
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
     ("referrer-policy", "no-referrer"),
     ("cache-control", "no-store"),
     ("cross-origin-resource-policy", "same-origin"),
@@ -75,7 +78,9 @@ pub struct Security {
 
 impl std::fmt::Debug for Security {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Security").field("config", &self.state.config).finish_non_exhaustive()
+        f.debug_struct("Security")
+            .field("config", &self.state.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -159,7 +164,9 @@ pub(crate) fn is_https(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> bool {
     if req.app_config().secure() {
         return true;
     }
-    let from_trusted = req.peer_addr().is_some_and(|p| client_ip::is_trusted(p.ip(), trusted));
+    let from_trusted = req
+        .peer_addr()
+        .is_some_and(|p| client_ip::is_trusted(p.ip(), trusted));
     from_trusted
         && req
             .headers()
@@ -173,10 +180,10 @@ fn finish(res: ServiceResponse<BoxBody>, https: bool) -> ServiceResponse<BoxBody
     let mut res = if needs_problem_body(&res) {
         let status = res.status();
         res.map_body(|head, _| {
-            head.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+            head.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
             head.headers_mut().remove(header::CONTENT_LENGTH);
-            let body = problem::for_status(status).to_response().into_body();
-            body
+            problem::for_status(status).to_response().into_body()
         })
     } else {
         res
@@ -188,13 +195,19 @@ fn finish(res: ServiceResponse<BoxBody>, https: bool) -> ServiceResponse<BoxBody
 /// Sets the secure headers on `headers`, HSTS only when `https`.
 fn set_secure_headers(headers: &mut header::HeaderMap, https: bool) {
     for (name, value) in SECURE_HEADERS {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
     for name in REMOVED_HEADERS {
         headers.remove(name);
     }
     if https {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
     } else {
         headers.remove(header::STRICT_TRANSPORT_SECURITY);
     }
@@ -232,7 +245,11 @@ fn needs_problem_body(res: &ServiceResponse<BoxBody>) -> bool {
     if !(res.status().is_client_error() || res.status().is_server_error()) {
         return false;
     }
-    match res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+    match res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
         None => true,
         Some(ct) => ct.starts_with("text/plain"),
     }

@@ -60,5 +60,5 @@ pub use config::{ConfigError, SecurityConfig, SecurityConfigBuilder};
 pub use headers::Security;
 pub use problem::{FieldError, Problem};
 pub use redact::{Redact, Reply, Viewer};
-pub use validation::Input;
 pub use secure_api_macros::{roles, secure};
+pub use validation::Input;

@@ -81,7 +81,26 @@ macro_rules! redact_nothing {
 }
 
 redact_nothing!(
-    bool, char, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64, String, str, Value, ()
+    bool,
+    char,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    f32,
+    f64,
+    String,
+    str,
+    Value,
+    ()
 );
 
 impl<T: Redact + ?Sized> Redact for &T {
@@ -142,7 +161,13 @@ pub fn mask(text: &str, keep: usize) -> String {
     let total = text.chars().count();
     text.chars()
         .enumerate()
-        .map(|(i, c)| if i + keep < total && c.is_alphanumeric() { '*' } else { c })
+        .map(|(i, c)| {
+            if i + keep < total && c.is_alphanumeric() {
+                '*'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -189,7 +214,10 @@ impl fmt::Debug for HiddenDebug {
 /// # Errors
 /// `serde_json`'s error when `body` cannot be serialised (a map with
 /// non-string keys, a failing `Serialize` impl).
-pub fn redacted<T: Serialize + Redact + ?Sized>(body: &T, viewer: &Viewer<'_>) -> Result<Value, serde_json::Error> {
+pub fn redacted<T: Serialize + Redact + ?Sized>(
+    body: &T,
+    viewer: &Viewer<'_>,
+) -> Result<Value, serde_json::Error> {
     let mut value = serde_json::to_value(body)?;
     T::redact_json(&mut value, viewer);
     Ok(value)

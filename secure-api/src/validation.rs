@@ -83,13 +83,20 @@ impl<T: Input> NestedInput for T {
 /// Appends a field's own errors: their codes only, never params or messages.
 #[doc(hidden)]
 pub fn push_field(list: &[validator::ValidationError], path: &str, out: &mut Vec<FieldError>) {
-    out.extend(list.iter().map(|e| FieldError::new(path, e.code.to_string())));
+    out.extend(
+        list.iter()
+            .map(|e| FieldError::new(path, e.code.to_string())),
+    );
 }
 
 /// `prefix.name`, or `name` at the top level.
 #[doc(hidden)]
 pub fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") }
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }
 
 /// The body limit in force for the current request, set by `#[secure]`
@@ -113,7 +120,10 @@ impl InputRejection {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "The request body has an unsupported content type.",
             ),
-            InputRejection::TooLarge => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large."),
+            InputRejection::TooLarge => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large.",
+            ),
             InputRejection::Malformed => Problem::new(
                 StatusCode::BAD_REQUEST,
                 "The request body is malformed: invalid syntax, a duplicate key, or nesting too deep.",
@@ -146,7 +156,9 @@ impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::Json<
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, mut payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let value: T = json_body(&req, &mut payload).await.map_err(InputRejection::problem)?;
+            let value: T = json_body(&req, &mut payload)
+                .await
+                .map_err(InputRejection::problem)?;
             validate(&value).map_err(InputRejection::problem)?;
             Ok(Validated(web::Json(value)))
         })
@@ -160,7 +172,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Unvalidated<web::Json<T>> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, mut payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let value: T = json_body(&req, &mut payload).await.map_err(InputRejection::problem)?;
+            let value: T = json_body(&req, &mut payload)
+                .await
+                .map_err(InputRejection::problem)?;
             Ok(Unvalidated(web::Json(value)))
         })
     }
@@ -173,7 +187,9 @@ impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::Form<
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, mut payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let value: T = form_body(&req, &mut payload).await.map_err(InputRejection::problem)?;
+            let value: T = form_body(&req, &mut payload)
+                .await
+                .map_err(InputRejection::problem)?;
             validate(&value).map_err(InputRejection::problem)?;
             Ok(Validated(web::Form(value)))
         })
@@ -187,7 +203,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Unvalidated<web::Form<T>> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (req, mut payload) = (req.clone(), payload.take());
         Box::pin(async move {
-            let value: T = form_body(&req, &mut payload).await.map_err(InputRejection::problem)?;
+            let value: T = form_body(&req, &mut payload)
+                .await
+                .map_err(InputRejection::problem)?;
             Ok(Unvalidated(web::Form(value)))
         })
     }
@@ -220,7 +238,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Unvalidated<web::Query<T>> {
 
 impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::Path<T>> {
     type Error = actix_web::Error;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, actix_web::Error>>>>;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let path = web::Path::<T>::from_request(req, payload);
@@ -245,7 +264,10 @@ fn validate<T: Input>(value: &T) -> Result<(), InputRejection> {
 }
 
 /// Reads, checks and parses a JSON body.
-async fn json_body<T: DeserializeOwned>(req: &HttpRequest, payload: &mut Payload) -> Result<T, InputRejection> {
+async fn json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Result<T, InputRejection> {
     if !content_type_is(req, "application/json") {
         return Err(InputRejection::UnsupportedMediaType);
     }
@@ -254,7 +276,10 @@ async fn json_body<T: DeserializeOwned>(req: &HttpRequest, payload: &mut Payload
 }
 
 /// Reads, checks and parses an `application/x-www-form-urlencoded` body.
-async fn form_body<T: DeserializeOwned>(req: &HttpRequest, payload: &mut Payload) -> Result<T, InputRejection> {
+async fn form_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Result<T, InputRejection> {
     if !content_type_is(req, "application/x-www-form-urlencoded") {
         return Err(InputRejection::UnsupportedMediaType);
     }
@@ -274,9 +299,16 @@ fn content_type_is(req: &HttpRequest, expected: &str) -> bool {
 /// Reads the body, refusing it as soon as it is known to exceed the limit:
 /// from `Content-Length` before reading, or while streaming (chunked).
 async fn read_limited(req: &HttpRequest, payload: &mut Payload) -> Result<Bytes, InputRejection> {
-    let limit = req.extensions().get::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+    let limit = req
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
     if let Some(len) = req.headers().get(CONTENT_LENGTH) {
-        let len = len.to_str().ok().and_then(|l| l.trim().parse::<u64>().ok()).ok_or(InputRejection::Malformed)?;
+        let len = len
+            .to_str()
+            .ok()
+            .and_then(|l| l.trim().parse::<u64>().ok())
+            .ok_or(InputRejection::Malformed)?;
         if len > limit as u64 {
             return Err(InputRejection::TooLarge);
         }
@@ -299,15 +331,18 @@ async fn read_limited(req: &HttpRequest, payload: &mut Payload) -> Result<Bytes,
 /// then typed parsing that reports unknown members and type errors by path.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, InputRejection> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    Shape { depth: 0 }.deserialize(&mut de).map_err(|_| InputRejection::Malformed)?;
+    Shape { depth: 0 }
+        .deserialize(&mut de)
+        .map_err(|_| InputRejection::Malformed)?;
     de.end().map_err(|_| InputRejection::Malformed)?;
 
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut unknown = Vec::new();
     let mut track = serde_path_to_error::Track::new();
-    let typed = serde_ignored::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track), |path| {
-        unknown.push(FieldError::new(ignored_path(&path), "unknown_field"))
-    });
+    let typed = serde_ignored::deserialize(
+        serde_path_to_error::Deserializer::new(&mut de, &mut track),
+        |path| unknown.push(FieldError::new(ignored_path(&path), "unknown_field")),
+    );
     match typed {
         Ok(value) if unknown.is_empty() => Ok(value),
         Ok(_) => Err(InputRejection::Unprocessable(unknown)),
@@ -321,13 +356,17 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, InputRe
 
 /// `application/x-www-form-urlencoded` (a body, or a query string when
 /// `reject_unknown` is false: unknown query parameters are ignored).
-fn urlencoded<T: DeserializeOwned>(bytes: &[u8], reject_unknown: bool) -> Result<T, InputRejection> {
+fn urlencoded<T: DeserializeOwned>(
+    bytes: &[u8],
+    reject_unknown: bool,
+) -> Result<T, InputRejection> {
     let mut unknown = Vec::new();
     let mut track = serde_path_to_error::Track::new();
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
-    let typed = serde_ignored::deserialize(serde_path_to_error::Deserializer::new(de, &mut track), |path| {
-        unknown.push(FieldError::new(ignored_path(&path), "unknown_field"))
-    });
+    let typed = serde_ignored::deserialize(
+        serde_path_to_error::Deserializer::new(de, &mut track),
+        |path| unknown.push(FieldError::new(ignored_path(&path), "unknown_field")),
+    );
     match typed {
         Ok(value) if unknown.is_empty() || !reject_unknown => Ok(value),
         Ok(_) => Err(InputRejection::Unprocessable(unknown)),
@@ -389,7 +428,9 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
         Path::Root => String::new(),
         Path::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
         Path::Map { parent, key } => join(&ignored_path(parent), key),
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => ignored_path(parent),
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
     }
 }
 

@@ -145,12 +145,17 @@ pub fn jwks_config() -> SecurityConfig {
 
 /// The path of a file in `tests/fixtures`.
 pub fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Valid claims for `sub` with `roles`, expiring in 10 minutes.
@@ -160,7 +165,11 @@ pub fn claims(sub: &str, roles: &[&str]) -> Value {
 
 /// `claims` signed with HS256 and [`SECRET`].
 pub fn hs256(claims: &Value) -> String {
-    sign(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(SECRET.as_bytes()).unwrap_or_else(|e| panic!("{e}")))
+    sign(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()).unwrap_or_else(|e| panic!("{e}")),
+    )
 }
 
 /// A valid HS256 token for `sub` with `roles`.
@@ -170,8 +179,14 @@ pub fn token(sub: &str, roles: &[&str]) -> String {
 
 /// `claims` signed with the fixture private key `kid` (see `fixtures/`),
 /// with header `alg` and `kid` (the header's `kid` may differ from the key's).
-pub fn sign_with_fixture(key: &str, alg: Algorithm, header_kid: Option<&str>, claims: &Value) -> String {
-    let pem = std::fs::read(fixture(&format!("{key}.key.pem"))).unwrap_or_else(|e| panic!("{key}: {e}"));
+pub fn sign_with_fixture(
+    key: &str,
+    alg: Algorithm,
+    header_kid: Option<&str>,
+    claims: &Value,
+) -> String {
+    let pem =
+        std::fs::read(fixture(&format!("{key}.key.pem"))).unwrap_or_else(|e| panic!("{key}: {e}"));
     let encoding = match alg {
         Algorithm::RS256 | Algorithm::PS256 => EncodingKey::from_rsa_pem(&pem),
         Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(&pem),
@@ -191,7 +206,11 @@ fn sign(header: &Header, claims: &Value, key: &EncodingKey) -> String {
 /// A token assembled by hand: base64url(header) . base64url(claims) . signature
 /// as given, for shapes no JWT library will produce (`alg: none`, odd headers).
 pub fn raw_token(header: &Value, claims: &Value, signature: &str) -> String {
-    format!("{}.{}.{signature}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()))
+    format!(
+        "{}.{}.{signature}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    )
 }
 
 /// Unpadded base64url (RFC 4648 §5).
@@ -199,7 +218,11 @@ pub fn b64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -212,7 +235,8 @@ pub fn b64(bytes: &[u8]) -> String {
 /// [`Security`] middleware outermost.
 pub async fn service(
     config: SecurityConfig,
-) -> impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error> {
+) -> impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>
+{
     test::init_service(App::new().configure(routes).wrap(Security::new(config))).await
 }
 
@@ -232,12 +256,19 @@ impl Answer {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await;
-        Self { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Self {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// A header as text ("" when absent).
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// The body parsed as JSON (`null` when it is not JSON).
@@ -256,5 +287,7 @@ where
 
 /// A GET of `path` with `Authorization: Bearer <token>`.
 pub fn get_as(path: &str, token: &str) -> test::TestRequest {
-    test::TestRequest::get().uri(path).insert_header(("authorization", format!("Bearer {token}")))
+    test::TestRequest::get()
+        .uri(path)
+        .insert_header(("authorization", format!("Bearer {token}")))
 }

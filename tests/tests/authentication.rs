@@ -4,8 +4,8 @@
 use actix_web::http::StatusCode;
 use jsonwebtoken::Algorithm;
 use secure_api_tests::{
-    AUDIENCE, ISSUER, claims, config, get_as, hs256, jwks_config, now, raw_token, send, service, sign_with_fixture,
-    token,
+    AUDIENCE, ISSUER, claims, config, get_as, hs256, jwks_config, now, raw_token, send, service,
+    sign_with_fixture, token,
 };
 use serde_json::{Value, json};
 
@@ -43,7 +43,10 @@ async fn no_credentials_get_a_bare_challenge_and_problem_json() {
     let app = service(config()).await;
     let a = send(&app, actix_web::test::TestRequest::get().uri("/admin")).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(a.header("www-authenticate"), r#"Bearer realm="customer-api""#);
+    assert_eq!(
+        a.header("www-authenticate"),
+        r#"Bearer realm="customer-api""#
+    );
     assert_eq!(a.header("content-type"), "application/problem+json");
     let body = a.json();
     assert_eq!(body["status"], 401);
@@ -91,7 +94,13 @@ async fn time_claims_are_checked_with_the_leeway() {
 async fn audience_must_contain_ours_as_a_string() {
     let (s, ..) = status_of(&hs256(&admin_with("aud", Some(json!(["other", AUDIENCE]))))).await;
     assert_eq!(s, StatusCode::OK);
-    for aud in [Some(json!(["other"])), Some(json!("other")), None, Some(json!([[AUDIENCE]])), Some(json!(7))] {
+    for aud in [
+        Some(json!(["other"])),
+        Some(json!("other")),
+        None,
+        Some(json!([[AUDIENCE]])),
+        Some(json!(7)),
+    ] {
         let (s, challenge, _) = status_of(&hs256(&admin_with("aud", aud.clone()))).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "aud = {aud:?}");
         assert_eq!(challenge, INVALID);
@@ -125,7 +134,8 @@ async fn a_wrong_secret_or_a_tampered_payload_is_rejected() {
     let other_secret = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(Algorithm::HS256),
         &claims("alice", &["admin"]),
-        &jsonwebtoken::EncodingKey::from_secret(b"another-secret-of-sufficient-length!!").unwrap_or_else(|e| panic!("{e}")),
+        &jsonwebtoken::EncodingKey::from_secret(b"another-secret-of-sufficient-length!!")
+            .unwrap_or_else(|e| panic!("{e}")),
     )
     .unwrap_or_default();
     let (s, ..) = status_of(&other_secret).await;
@@ -134,9 +144,20 @@ async fn a_wrong_secret_or_a_tampered_payload_is_rejected() {
 
 #[actix_web::test]
 async fn alg_none_and_garbage_never_pass() {
-    let none = raw_token(&json!({"alg": "none", "typ": "JWT"}), &claims("alice", &["admin"]), "");
+    let none = raw_token(
+        &json!({"alg": "none", "typ": "JWT"}),
+        &claims("alice", &["admin"]),
+        "",
+    );
     let none_upper = raw_token(&json!({"alg": "NONE"}), &claims("alice", &["admin"]), "");
-    for t in [none.as_str(), none_upper.as_str(), "abc", "a.b.c", "...", "e30.e30.e30"] {
+    for t in [
+        none.as_str(),
+        none_upper.as_str(),
+        "abc",
+        "a.b.c",
+        "...",
+        "e30.e30.e30",
+    ] {
         let (s, challenge, _) = status_of(t).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{t}");
         assert_eq!(challenge, INVALID, "{t}");
@@ -147,12 +168,28 @@ async fn alg_none_and_garbage_never_pass() {
 async fn the_authorization_header_is_parsed_strictly() {
     let app = service(config()).await;
     let t = token("alice", &["admin"]);
-    let with = |value: String| actix_web::test::TestRequest::get().uri("/admin").insert_header(("authorization", value));
+    let with = |value: String| {
+        actix_web::test::TestRequest::get()
+            .uri("/admin")
+            .insert_header(("authorization", value))
+    };
     // Lower-case scheme: accepted (RFC 9110 §11.1).
-    assert_eq!(send(&app, with(format!("bearer {t}"))).await.status, StatusCode::OK);
-    assert_eq!(send(&app, with(format!("BEARER {t}"))).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, with(format!("bearer {t}"))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, with(format!("BEARER {t}"))).await.status,
+        StatusCode::OK
+    );
     // No token, two tokens, another scheme: 401 invalid_token.
-    for value in ["Bearer".to_owned(), "Bearer ".to_owned(), format!("Bearer {t} {t}"), format!("Basic {t}"), format!("Token {t}")] {
+    for value in [
+        "Bearer".to_owned(),
+        "Bearer ".to_owned(),
+        format!("Bearer {t} {t}"),
+        format!("Basic {t}"),
+        format!("Token {t}"),
+    ] {
         let a = send(&app, with(value.clone())).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{value}");
         assert_eq!(a.header("www-authenticate"), INVALID, "{value}");
@@ -177,7 +214,11 @@ async fn jwks_keys_verify_tokens_of_their_own_algorithm() {
         ("ec-384", Algorithm::ES384),
         ("ed-1", Algorithm::EdDSA),
     ] {
-        let a = send(&app, get_as("/admin", &sign_with_fixture(kid, alg, Some(kid), &c))).await;
+        let a = send(
+            &app,
+            get_as("/admin", &sign_with_fixture(kid, alg, Some(kid), &c)),
+        )
+        .await;
         assert_eq!(a.status, StatusCode::OK, "{kid}");
     }
 }
@@ -185,7 +226,8 @@ async fn jwks_keys_verify_tokens_of_their_own_algorithm() {
 #[actix_web::test]
 async fn tokens_minted_by_another_jose_library_verify() {
     // fixtures/joserfc-tokens.json: minted by Python's joserfc, valid until 2100.
-    let text = std::fs::read_to_string(secure_api_tests::fixture("joserfc-tokens.json")).unwrap_or_default();
+    let text = std::fs::read_to_string(secure_api_tests::fixture("joserfc-tokens.json"))
+        .unwrap_or_default();
     let tokens: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap_or_default();
     assert_eq!(tokens.len(), 5);
     let app = service(jwks_config()).await;
@@ -221,12 +263,21 @@ async fn a_jwks_key_is_chosen_only_by_an_exact_kid_and_its_own_alg() {
     let header = json!({"alg": "HS256", "typ": "JWT", "kid": "../../../../dev/null"});
     let unsigned = raw_token(&header, &c, "");
     let signing_input = unsigned.trim_end_matches('.');
-    let tag = aws_lc_rs::hmac::sign(&aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b""), signing_input.as_bytes());
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b""),
+        signing_input.as_bytes(),
+    );
     let traversal = format!("{signing_input}.{}", secure_api_tests::b64(tag.as_ref()));
-    assert_eq!(send(&app, get_as("/admin", &traversal)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&app, get_as("/admin", &traversal)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // The same against the HS256 configuration.
     let hs = service(config()).await;
-    assert_eq!(send(&hs, get_as("/admin", &traversal)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&hs, get_as("/admin", &traversal)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[actix_web::test]
@@ -235,13 +286,19 @@ async fn a_public_key_used_as_an_hmac_secret_is_rejected() {
     // with the bytes of the JWKS file, naming a JWKS kid.
     let jwks = std::fs::read(secure_api_tests::fixture("jwks.json")).unwrap_or_default();
     let t = jsonwebtoken::encode(
-        &jsonwebtoken::Header { kid: Some("rsa-1".into()), ..jsonwebtoken::Header::new(Algorithm::HS256) },
+        &jsonwebtoken::Header {
+            kid: Some("rsa-1".into()),
+            ..jsonwebtoken::Header::new(Algorithm::HS256)
+        },
         &claims("alice", &["admin"]),
         &jsonwebtoken::EncodingKey::from_secret(&jwks).unwrap_or_else(|e| panic!("{e}")),
     )
     .unwrap_or_default();
     let app = service(jwks_config()).await;
-    assert_eq!(send(&app, get_as("/admin", &t)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&app, get_as("/admin", &t)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[actix_web::test]
@@ -254,5 +311,8 @@ async fn unauthenticated_requests_are_refused_before_the_body_is_read() {
         .set_payload(body);
     let a = send(&app, req).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(a.header("www-authenticate"), r#"Bearer realm="customer-api""#);
+    assert_eq!(
+        a.header("www-authenticate"),
+        r#"Bearer realm="customer-api""#
+    );
 }

@@ -28,14 +28,25 @@ async fn the_hierarchy_lets_higher_roles_through() {
 #[actix_web::test]
 async fn role_names_are_matched_exactly() {
     let app = service(config()).await;
-    for roles in [json!(["Admin"]), json!(["admin "]), json!(["administrator"]), json!([]), json!(["ADMIN"])] {
+    for roles in [
+        json!(["Admin"]),
+        json!(["admin "]),
+        json!(["administrator"]),
+        json!([]),
+        json!(["ADMIN"]),
+    ] {
         let mut c = claims("u", &[]);
         c["roles"] = roles.clone();
         let a = send(&app, get_as("/admin", &hs256(&c))).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{roles}");
     }
     // Roles of the wrong JSON type are a bad token, never a pass.
-    for roles in [json!("admin"), json!([["admin"]]), json!({"admin": true}), json!([1])] {
+    for roles in [
+        json!("admin"),
+        json!([["admin"]]),
+        json!({"admin": true}),
+        json!([1]),
+    ] {
         let mut c = claims("u", &[]);
         c["roles"] = roles.clone();
         let a = send(&app, get_as("/admin", &hs256(&c))).await;
@@ -44,7 +55,10 @@ async fn role_names_are_matched_exactly() {
     // No roles claim at all: authenticated, but no role.
     let mut c = claims("u", &[]);
     c.as_object_mut().map(|o| o.remove("roles"));
-    assert_eq!(send(&app, get_as("/me", &hs256(&c))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, get_as("/me", &hs256(&c))).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[actix_web::test]
@@ -54,8 +68,14 @@ async fn roles_any_and_all() {
         let app = &app;
         async move { send(app, get_as(path, &token("u", roles))).await.status }
     };
-    assert_eq!(status("/both", &["editor", "reporting"]).await, StatusCode::OK);
-    assert_eq!(status("/both", &["admin", "reporting"]).await, StatusCode::OK);
+    assert_eq!(
+        status("/both", &["editor", "reporting"]).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status("/both", &["admin", "reporting"]).await,
+        StatusCode::OK
+    );
     assert_eq!(status("/both", &["editor"]).await, StatusCode::FORBIDDEN);
     assert_eq!(status("/both", &["reporting"]).await, StatusCode::FORBIDDEN);
     assert_eq!(status("/either", &["reporting"]).await, StatusCode::OK);
@@ -66,11 +86,19 @@ async fn roles_any_and_all() {
 #[actix_web::test]
 async fn owners_read_their_own_object_and_nobody_else_learns_it_exists() {
     let app = service(config()).await;
-    let own = send(&app, get_as("/customers/c-1001", &token("c-1001", &["viewer"]))).await;
+    let own = send(
+        &app,
+        get_as("/customers/c-1001", &token("c-1001", &["viewer"])),
+    )
+    .await;
     assert_eq!(own.status, StatusCode::OK);
     assert_eq!(own.body, "customer:c-1001");
 
-    let other = send(&app, get_as("/customers/c-1002", &token("c-1001", &["viewer"]))).await;
+    let other = send(
+        &app,
+        get_as("/customers/c-1002", &token("c-1001", &["viewer"])),
+    )
+    .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     assert_eq!(other.header("content-type"), "application/problem+json");
     assert_eq!(other.json()["status"], 404);
@@ -91,8 +119,20 @@ async fn the_version_prefix_is_where_the_route_lives() {
     assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "v1"));
     let unversioned = send(&app, get_as("/versioned", &t)).await;
     assert_eq!(unversioned.status, StatusCode::NOT_FOUND);
-    assert_eq!(unversioned.header("content-type"), "application/problem+json");
-    let del = send(&app, TestRequest::delete().uri("/v1/customers/c-1").insert_header(("authorization", format!("Bearer {}", token("a", &["admin"]))))).await;
+    assert_eq!(
+        unversioned.header("content-type"),
+        "application/problem+json"
+    );
+    let del = send(
+        &app,
+        TestRequest::delete()
+            .uri("/v1/customers/c-1")
+            .insert_header((
+                "authorization",
+                format!("Bearer {}", token("a", &["admin"])),
+            )),
+    )
+    .await;
     assert_eq!(del.status, StatusCode::NO_CONTENT);
 }
 

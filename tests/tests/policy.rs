@@ -1,15 +1,18 @@
 //! The checks around authentication: credentials in the URL, rate limits,
 //! secure headers, problem+json for every error, failing closed.
 
+use actix_web::App;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use actix_web::App;
 use secure_api_tests::{config, get_as, send, service, token};
 
 const SECURE_HEADERS: [(&str, &str); 6] = [
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
     ("referrer-policy", "no-referrer"),
     ("cache-control", "no-store"),
     ("cross-origin-resource-policy", "same-origin"),
@@ -19,7 +22,16 @@ const SECURE_HEADERS: [(&str, &str); 6] = [
 async fn credentials_in_the_query_string_get_400_before_authentication() {
     let app = service(config()).await;
     let t = token("u", &["admin"]);
-    for q in ["access_token", "ACCESS_TOKEN", "token", "api_key", "apikey", "jwt", "id_token", "acc%65ss_token"] {
+    for q in [
+        "access_token",
+        "ACCESS_TOKEN",
+        "token",
+        "api_key",
+        "apikey",
+        "jwt",
+        "id_token",
+        "acc%65ss_token",
+    ] {
         let a = send(&app, get_as(&format!("/admin?limit=1&{q}={t}"), &t)).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{q}");
         assert_eq!(a.header("content-type"), "application/problem+json");
@@ -29,7 +41,10 @@ async fn credentials_in_the_query_string_get_400_before_authentication() {
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{q} on a public route");
     }
     // A parameter that merely resembles one is fine.
-    assert_eq!(send(&app, get_as("/admin?tokens=1", &t)).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, get_as("/admin?tokens=1", &t)).await.status,
+        StatusCode::OK
+    );
 }
 
 #[actix_web::test]
@@ -37,7 +52,10 @@ async fn a_quota_is_per_route_and_per_principal() {
     let app = service(config()).await;
     let alice = token("alice", &["viewer"]);
     for _ in 0..2 {
-        assert_eq!(send(&app, get_as("/limited-a", &alice)).await.status, StatusCode::OK);
+        assert_eq!(
+            send(&app, get_as("/limited-a", &alice)).await.status,
+            StatusCode::OK
+        );
     }
     let a = send(&app, get_as("/limited-a", &alice)).await;
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
@@ -48,20 +66,40 @@ async fn a_quota_is_per_route_and_per_principal() {
         assert_eq!(a.header(name), value);
     }
     // The other route with the same quota, and another principal, are untouched.
-    assert_eq!(send(&app, get_as("/limited-b", &alice)).await.status, StatusCode::OK);
-    assert_eq!(send(&app, get_as("/limited-a", &token("bob", &["viewer"]))).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, get_as("/limited-b", &alice)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, get_as("/limited-a", &token("bob", &["viewer"])))
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[actix_web::test]
 async fn public_routes_are_limited_per_client_ip() {
     let app = service(config()).await;
-    let from = |ip: &str| TestRequest::get().uri("/limited-open").peer_addr(format!("{ip}:40000").parse().unwrap_or_else(|e| panic!("{e}")));
+    let from = |ip: &str| {
+        TestRequest::get().uri("/limited-open").peer_addr(
+            format!("{ip}:40000")
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    };
     assert_eq!(send(&app, from("192.0.2.1")).await.status, StatusCode::OK);
     assert_eq!(send(&app, from("192.0.2.1")).await.status, StatusCode::OK);
-    assert_eq!(send(&app, from("192.0.2.1")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send(&app, from("192.0.2.1")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // X-Forwarded-For from an untrusted peer changes nothing.
     let spoofed = from("192.0.2.1").insert_header(("x-forwarded-for", "203.0.113.9"));
-    assert_eq!(send(&app, spoofed).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send(&app, spoofed).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     assert_eq!(send(&app, from("192.0.2.2")).await.status, StatusCode::OK);
 }
 
@@ -70,9 +108,19 @@ async fn authentication_comes_before_the_rate_limit() {
     let app = service(config()).await;
     // Unauthenticated requests do not drain the quota of a limited route.
     for _ in 0..5 {
-        assert_eq!(send(&app, TestRequest::get().uri("/limited-a")).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            send(&app, TestRequest::get().uri("/limited-a"))
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(send(&app, get_as("/limited-a", &token("carol", &["viewer"]))).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, get_as("/limited-a", &token("carol", &["viewer"])))
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[actix_web::test]
@@ -90,7 +138,11 @@ async fn every_response_carries_the_secure_headers_and_no_hsts_over_plain_http()
         for (name, value) in SECURE_HEADERS {
             assert_eq!(a.header(name), value, "{name} on {}", a.status);
         }
-        assert_eq!(a.header("strict-transport-security"), "", "HSTS over plain HTTP");
+        assert_eq!(
+            a.header("strict-transport-security"),
+            "",
+            "HSTS over plain HTTP"
+        );
         assert_eq!(a.header("server"), "");
     }
 }
@@ -120,13 +172,17 @@ async fn a_bad_body_after_the_checks_is_a_problem_not_an_echo() {
         .insert_header(("content-type", "application/json"))
         .set_payload(r#"{"a":1}"#);
     let a = send(&app, ok).await;
-    assert_eq!((a.status, a.json()), (StatusCode::OK, serde_json::json!({"a": 1})));
+    assert_eq!(
+        (a.status, a.json()),
+        (StatusCode::OK, serde_json::json!({"a": 1}))
+    );
 }
 
 #[actix_web::test]
 async fn without_the_middleware_a_secure_route_fails_closed() {
     let app = test::init_service(App::new().configure(secure_api_tests::routes)).await;
-    let res = test::call_service(&app, get_as("/admin", &token("u", &["admin"])).to_request()).await;
+    let res =
+        test::call_service(&app, get_as("/admin", &token("u", &["admin"])).to_request()).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let res = test::call_service(&app, TestRequest::get().uri("/open").to_request()).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
@@ -154,7 +210,10 @@ async fn hsts_follows_x_forwarded_proto_only_from_a_trusted_proxy() {
             .insert_header(("x-forwarded-proto", "https"))
     };
     let trusted = send(&app, via("10.1.2.3:5000")).await;
-    assert_eq!(trusted.header("strict-transport-security"), "max-age=31536000; includeSubDomains");
+    assert_eq!(
+        trusted.header("strict-transport-security"),
+        "max-age=31536000; includeSubDomains"
+    );
     let untrusted = send(&app, via("192.0.2.50:5000")).await;
     assert_eq!(untrusted.header("strict-transport-security"), "");
 }
@@ -169,9 +228,23 @@ async fn behind_a_trusted_proxy_the_client_is_the_rightmost_untrusted_hop() {
             .insert_header(("x-forwarded-for", xff.to_owned()))
     };
     // The client prepends a spoofed hop; the key is still 198.51.100.7.
-    assert_eq!(send(&app, via_proxy("198.51.100.7, 10.0.0.2")).await.status, StatusCode::OK);
-    assert_eq!(send(&app, via_proxy("1.2.3.4, 198.51.100.7, 10.0.0.2")).await.status, StatusCode::OK);
-    assert_eq!(send(&app, via_proxy("198.51.100.7")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send(&app, via_proxy("198.51.100.7, 10.0.0.2")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, via_proxy("1.2.3.4, 198.51.100.7, 10.0.0.2"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, via_proxy("198.51.100.7")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // Another client behind the same proxy has its own bucket.
-    assert_eq!(send(&app, via_proxy("198.51.100.8, 10.0.0.2")).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&app, via_proxy("198.51.100.8, 10.0.0.2")).await.status,
+        StatusCode::OK
+    );
 }

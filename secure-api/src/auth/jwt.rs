@@ -83,9 +83,11 @@ impl Jwks {
         let shown = path.display();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(env::JWKS_FILE, format!("cannot read `{shown}`: {e}")))?;
-        let set: JwkSet = serde_json::from_str(&text)
-            .map_err(|e| ConfigError::new(env::JWKS_FILE, format!("`{shown}` is not a JWKS: {e}")))?;
-        Self::from_set(&set).map_err(|problem| ConfigError::new(env::JWKS_FILE, format!("`{shown}`: {problem}")))
+        let set: JwkSet = serde_json::from_str(&text).map_err(|e| {
+            ConfigError::new(env::JWKS_FILE, format!("`{shown}` is not a JWKS: {e}"))
+        })?;
+        Self::from_set(&set)
+            .map_err(|problem| ConfigError::new(env::JWKS_FILE, format!("`{shown}`: {problem}")))
     }
 
     fn from_set(set: &JwkSet) -> Result<Self, String> {
@@ -106,22 +108,30 @@ impl Jwks {
 
 /// Checks one JWK and returns its key pinned to its `alg`.
 fn pin(jwk: &Jwk) -> Result<PinnedKey, String> {
-    if let Some(u) = &jwk.common.public_key_use {
-        if *u != PublicKeyUse::Signature {
-            return Err("`use` must be `sig`".into());
-        }
+    if jwk
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
+        return Err("`use` must be `sig`".into());
     }
     let key_alg = jwk.common.key_algorithm.ok_or("no `alg`")?;
-    let alg = Algorithm::try_from(key_alg).map_err(|_| format!("`alg` {key_alg} is not a signature algorithm"))?;
+    let alg = Algorithm::try_from(key_alg)
+        .map_err(|_| format!("`alg` {key_alg} is not a signature algorithm"))?;
     let fits = match (&jwk.algorithm, alg) {
         (AlgorithmParameters::RSA(_), a) => a.family() == AlgorithmFamily::Rsa,
         (AlgorithmParameters::EllipticCurve(p), Algorithm::ES256) => p.curve == EllipticCurve::P256,
         (AlgorithmParameters::EllipticCurve(p), Algorithm::ES384) => p.curve == EllipticCurve::P384,
-        (AlgorithmParameters::OctetKeyPair(p), Algorithm::EdDSA) => p.curve == EllipticCurve::Ed25519,
+        (AlgorithmParameters::OctetKeyPair(p), Algorithm::EdDSA) => {
+            p.curve == EllipticCurve::Ed25519
+        }
         _ => false,
     };
     if !fits {
-        return Err(format!("`alg` {key_alg} does not fit the key type or curve (symmetric keys belong in SECURE_API_JWT_SECRET)"));
+        return Err(format!(
+            "`alg` {key_alg} does not fit the key type or curve (symmetric keys belong in SECURE_API_JWT_SECRET)"
+        ));
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("unusable key: {e}"))?;
     Ok(PinnedKey { alg, key })
@@ -154,7 +164,13 @@ impl fmt::Debug for JwtVerifier {
 }
 
 impl JwtVerifier {
-    pub(crate) fn new(secret: Option<&[u8]>, jwks: Option<Jwks>, issuer: String, audience: String, leeway: u64) -> Self {
+    pub(crate) fn new(
+        secret: Option<&[u8]>,
+        jwks: Option<Jwks>,
+        issuer: String,
+        audience: String,
+        leeway: u64,
+    ) -> Self {
         let secret = secret.and_then(|s| DecodingKey::from_secret(s).ok());
         let jwks = jwks.map(|j| j.keys).unwrap_or_default();
         let mut algs: Vec<Algorithm> = jwks.values().map(|k| k.alg).collect();
@@ -196,22 +212,26 @@ impl JwtVerifier {
     fn verify_at(&self, token: &str, now: u64) -> Result<VerifiedClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         let (key, alg) = self.key_for(&header)?;
-        let validation = self.validations.get(&alg).ok_or(TokenError::NoMatchingKey)?;
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, key, validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as K;
-            match e.kind() {
-                K::InvalidSignature => TokenError::BadSignature,
-                K::ExpiredSignature => TokenError::Expired,
-                K::ImmatureSignature => TokenError::NotYetValid,
-                K::InvalidIssuer => TokenError::WrongIssuer,
-                K::InvalidAudience => TokenError::WrongAudience,
-                K::MissingRequiredClaim(_) | K::InvalidClaimFormat(_) | K::InvalidSubject => {
-                    TokenError::BadClaim("registered claim")
+        let validation = self
+            .validations
+            .get(&alg)
+            .ok_or(TokenError::NoMatchingKey)?;
+        let data =
+            jsonwebtoken::decode::<Map<String, Value>>(token, key, validation).map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                match e.kind() {
+                    K::InvalidSignature => TokenError::BadSignature,
+                    K::ExpiredSignature => TokenError::Expired,
+                    K::ImmatureSignature => TokenError::NotYetValid,
+                    K::InvalidIssuer => TokenError::WrongIssuer,
+                    K::InvalidAudience => TokenError::WrongAudience,
+                    K::MissingRequiredClaim(_) | K::InvalidClaimFormat(_) | K::InvalidSubject => {
+                        TokenError::BadClaim("registered claim")
+                    }
+                    K::InvalidAlgorithm | K::MissingAlgorithm => TokenError::NoMatchingKey,
+                    _ => TokenError::Malformed,
                 }
-                K::InvalidAlgorithm | K::MissingAlgorithm => TokenError::NoMatchingKey,
-                _ => TokenError::Malformed,
-            }
-        })?;
+            })?;
         self.check_claims(data.claims, now)
     }
 
@@ -234,7 +254,11 @@ impl JwtVerifier {
     /// Our own typed pass over the claims (after jsonwebtoken's): each
     /// registered claim must have its JSON type (RFC 7519 §4.1), and `iat`,
     /// which jsonwebtoken does not check, must not be in the future.
-    fn check_claims(&self, claims: Map<String, Value>, now: u64) -> Result<VerifiedClaims, TokenError> {
+    fn check_claims(
+        &self,
+        claims: Map<String, Value>,
+        now: u64,
+    ) -> Result<VerifiedClaims, TokenError> {
         let sub = match claims.get("sub") {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             _ => return Err(TokenError::BadClaim("sub")),
@@ -265,21 +289,21 @@ impl JwtVerifier {
         if now >= exp.saturating_add(self.leeway) {
             return Err(TokenError::Expired);
         }
-        if let Some(nbf) = numeric_date(&claims, "nbf")? {
-            if nbf > now.saturating_add(self.leeway) {
-                return Err(TokenError::NotYetValid);
-            }
+        if numeric_date(&claims, "nbf")?.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+            return Err(TokenError::NotYetValid);
         }
-        if let Some(iat) = numeric_date(&claims, "iat")? {
-            if iat > now.saturating_add(self.leeway) {
-                return Err(TokenError::NotYetValid);
-            }
+        if numeric_date(&claims, "iat")?.is_some_and(|iat| iat > now.saturating_add(self.leeway)) {
+            return Err(TokenError::NotYetValid);
         }
         let roles = match claims.get("roles") {
             None => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|r| r.as_str().map(str::to_owned).ok_or(TokenError::BadClaim("roles")))
+                .map(|r| {
+                    r.as_str()
+                        .map(str::to_owned)
+                        .ok_or(TokenError::BadClaim("roles"))
+                })
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(TokenError::BadClaim("roles")),
         };
@@ -312,7 +336,10 @@ impl JwtVerifier {
 /// A NumericDate claim (RFC 7519 §2): a non-negative JSON number of seconds
 /// since the epoch. `Ok(None)` when absent; `null`, strings and negative or
 /// non-finite numbers are errors.
-fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<u64>, TokenError> {
+fn numeric_date(
+    claims: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<u64>, TokenError> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => {
@@ -320,7 +347,9 @@ fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Optio
                 Ok(Some(v))
             } else {
                 match n.as_f64() {
-                    Some(f) if f.is_finite() && f >= 0.0 && f < u64::MAX as f64 => Ok(Some(f as u64)),
+                    Some(f) if f.is_finite() && f >= 0.0 && f < u64::MAX as f64 => {
+                        Ok(Some(f as u64))
+                    }
                     _ => Err(TokenError::BadClaim(name)),
                 }
             }

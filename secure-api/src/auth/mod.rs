@@ -53,10 +53,14 @@ fn parse_bearer(value: &str) -> Bearer<'_> {
     let token = rest.trim_start_matches(' ');
     let body = token.trim_end_matches('=');
     let valid = !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'));
-    if valid { Bearer::Token(token) } else { Bearer::Malformed }
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        });
+    if valid {
+        Bearer::Token(token)
+    } else {
+        Bearer::Malformed
+    }
 }
 
 /// Authenticates `req`: a valid bearer JWT becomes a [`Principal`].
@@ -65,7 +69,10 @@ fn parse_bearer(value: &str) -> Bearer<'_> {
 /// [`Rejection::MissingCredentials`] with no `Authorization` header;
 /// [`Rejection::InvalidToken`] for a malformed header or a token that fails
 /// any check of [`jwt`].
-pub(crate) fn authenticate(req: &HttpRequest, config: &SecurityConfig) -> Result<Principal, Rejection> {
+pub(crate) fn authenticate(
+    req: &HttpRequest,
+    config: &SecurityConfig,
+) -> Result<Principal, Rejection> {
     match bearer(req) {
         Bearer::Absent => Err(Rejection::MissingCredentials),
         Bearer::Malformed => Err(Rejection::InvalidToken),
@@ -85,7 +92,10 @@ mod tests {
 
     #[test]
     fn scheme_is_case_insensitive() {
-        assert_eq!(parse_bearer("bearer abc.def.ghi"), Bearer::Token("abc.def.ghi"));
+        assert_eq!(
+            parse_bearer("bearer abc.def.ghi"),
+            Bearer::Token("abc.def.ghi")
+        );
         assert_eq!(parse_bearer("BEARER abc"), Bearer::Token("abc"));
     }
 

@@ -97,7 +97,9 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let extensions = req.extensions();
         let principal = extensions.get::<Principal>().cloned().ok_or_else(|| {
-            let realm = extensions.get::<Arc<SecurityState>>().map_or("", |s| s.config.realm());
+            let realm = extensions
+                .get::<Arc<SecurityState>>()
+                .map_or("", |s| s.config.realm());
             Rejection::MissingCredentials.problem(realm)
         });
         ready(principal)

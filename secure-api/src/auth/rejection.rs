@@ -45,25 +45,32 @@ impl Rejection {
                 StatusCode::BAD_REQUEST,
                 "Credentials must not be sent in the URL; send them in the Authorization header.",
             ),
-            Rejection::MissingCredentials => {
-                Problem::new(StatusCode::UNAUTHORIZED, "This resource requires a bearer token.")
-                    .with_header(WWW_AUTHENTICATE, challenge(None))
-            }
+            Rejection::MissingCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "This resource requires a bearer token.",
+            )
+            .with_header(WWW_AUTHENTICATE, challenge(None)),
             Rejection::InvalidToken => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "The credentials are invalid, expired or not meant for this service.",
             )
             .with_header(WWW_AUTHENTICATE, challenge(Some("invalid_token"))),
-            Rejection::RateLimited { retry_after } => {
-                Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests; retry later.")
-                    .with_header(RETRY_AFTER, HeaderValue::from(retry_after_seconds(retry_after)))
-            }
+            Rejection::RateLimited { retry_after } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests; retry later.",
+            )
+            .with_header(
+                RETRY_AFTER,
+                HeaderValue::from(retry_after_seconds(retry_after)),
+            ),
             Rejection::InsufficientRole => Problem::new(
                 StatusCode::FORBIDDEN,
                 "The caller's roles do not allow this request.",
             )
             .with_header(WWW_AUTHENTICATE, challenge(Some("insufficient_scope"))),
-            Rejection::NotOwner => Problem::new(StatusCode::NOT_FOUND, "The resource does not exist."),
+            Rejection::NotOwner => {
+                Problem::new(StatusCode::NOT_FOUND, "The resource does not exist.")
+            }
             Rejection::NotConfigured => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The server could not complete the request.",
@@ -88,7 +95,6 @@ fn quoted_string(s: &str) -> String {
         })
         .collect()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,9 @@ pub(crate) fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> 
     }
     let mut chain: Vec<IpAddr> = Vec::new();
     for value in req.headers().get_all("x-forwarded-for") {
-        let Ok(value) = value.to_str() else { return Some(peer) };
+        let Ok(value) = value.to_str() else {
+            return Some(peer);
+        };
         for item in value.split(',') {
             match item.trim().parse::<IpAddr>() {
                 Ok(ip) => chain.push(canonical(ip)),
@@ -26,7 +28,13 @@ pub(crate) fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> 
             }
         }
     }
-    Some(chain.into_iter().rev().find(|ip| !is_trusted(*ip, trusted)).unwrap_or(peer))
+    Some(
+        chain
+            .into_iter()
+            .rev()
+            .find(|ip| !is_trusted(*ip, trusted))
+            .unwrap_or(peer),
+    )
 }
 
 /// Whether `ip` is one of the trusted proxies.

@@ -77,15 +77,29 @@ impl RateLimiters {
     ///
     /// # Errors
     /// The time until a request would be admitted, when the bucket is empty.
-    pub(crate) fn check(&self, handler: &'static str, quota: Quota, key: &RateKey) -> Result<(), Duration> {
+    pub(crate) fn check(
+        &self,
+        handler: &'static str,
+        quota: Quota,
+        key: &RateKey,
+    ) -> Result<(), Duration> {
         let limiter = self.limiter(handler, quota);
         limiter
             .check_key(key)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
-    fn limiter(&self, handler: &'static str, quota: Quota) -> Arc<DefaultKeyedRateLimiter<RateKey>> {
-        if let Some(l) = self.routes.read().unwrap_or_else(|p| p.into_inner()).get(handler) {
+    fn limiter(
+        &self,
+        handler: &'static str,
+        quota: Quota,
+    ) -> Arc<DefaultKeyedRateLimiter<RateKey>> {
+        if let Some(l) = self
+            .routes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(handler)
+        {
             return Arc::clone(l);
         }
         let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
@@ -110,9 +124,15 @@ mod tests {
             assert_eq!(limiters.check("r", q, &key), Ok(()));
         }
         let wait = limiters.check("r", q, &key).err().unwrap_or_default();
-        assert!(wait > Duration::from_secs(15) && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(15) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         // Another key and another route have their own buckets.
-        assert_eq!(limiters.check("r", q, &RateKey::Principal("bob".into())), Ok(()));
+        assert_eq!(
+            limiters.check("r", q, &RateKey::Principal("bob".into())),
+            Ok(())
+        );
         assert_eq!(limiters.check("other", q, &key), Ok(()));
     }
 }

@@ -1,4 +1,4 @@
-use actix_web::{get, Responder};
+use actix_web::get;
 use secure_api::secure;
 
 secure_api::roles! { admin > editor > viewer; reporting; }
@@ -7,7 +7,8 @@ struct Reports;
 
 impl Reports {
     #[secure(role = "admin")]
-    async fn reports(&self) -> impl Responder {
+    #[get("/reports")]
+    async fn reports(&self) -> &'static str {
         "reports"
     }
 }

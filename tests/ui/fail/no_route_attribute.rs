@@ -1,4 +1,4 @@
-use actix_web::{get, Responder};
+use actix_web::Responder;
 use secure_api::secure;
 
 secure_api::roles! { admin > editor > viewer; reporting; }

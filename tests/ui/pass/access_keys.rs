@@ -1,4 +1,5 @@
 //! Each way of saying who may call a handler.
+#![deny(warnings)]
 
 use actix_web::{get, Responder};
 use secure_api::secure;

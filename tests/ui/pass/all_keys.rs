@@ -1,7 +1,7 @@
 //! Every key of `#[secure]` at once, on a public documented handler of a
 //! crate that denies missing docs: the doc comment must reach the service
 //! actix-web generates.
-#![deny(missing_docs)]
+#![deny(warnings, missing_docs)]
 
 use actix_web::{get, web, Responder};
 use secure_api::secure;

@@ -1,6 +1,6 @@
 //! Doc comments (before and after `#[secure]`), `#[cfg]`, and other
 //! attributes on a handler; a handler in a nested module; visibilities.
-#![deny(missing_docs, unused_mut)]
+#![deny(warnings, missing_docs, unused_mut)]
 
 use actix_web::{get, Responder};
 use secure_api::secure;

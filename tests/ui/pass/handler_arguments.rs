@@ -1,5 +1,6 @@
 //! Handlers with no argument, several, sixteen (actix-web's most), argument
 //! patterns and `mut` bindings, which stay on the user's function.
+#![deny(warnings)]
 
 use actix_web::{get, post, web, HttpRequest, Responder};
 use secure_api::secure;

@@ -1,4 +1,5 @@
 //! `owner` on each form of path parameter, with and without `unless`.
+#![deny(warnings)]
 
 use actix_web::{delete, get, web, HttpRequest, Responder};
 use secure_api::secure;

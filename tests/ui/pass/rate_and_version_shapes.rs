@@ -1,4 +1,5 @@
 //! Every form of window, and versions on every kind of path.
+#![deny(warnings)]
 
 use actix_web::{get, Responder};
 use secure_api::secure;

@@ -1,5 +1,6 @@
 //! `roles!` with chains that share names (a DAG), used from code through
 //! the `roles` module, and a raw identifier as a role name.
+#![deny(warnings)]
 
 use secure_api::Role;
 

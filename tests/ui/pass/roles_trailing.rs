@@ -1,4 +1,5 @@
 //! A one-role declaration without a trailing `;`.
+#![deny(warnings)]
 
 use actix_web::{get, Responder};
 use secure_api::secure;

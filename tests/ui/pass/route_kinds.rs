@@ -1,7 +1,8 @@
 //! Every route attribute of actix-web, also by full path, with `#[route]`
 //! keeping its other arguments when `version` rewrites its path.
+#![deny(warnings)]
 
-use actix_web::{delete, get, head, options, patch, post, put, route, trace, Responder};
+use actix_web::{connect, delete, get, head, options, patch, post, put, query, route, trace, Responder};
 use secure_api::secure;
 
 secure_api::roles! { admin > editor > viewer; reporting; }
@@ -54,6 +55,18 @@ async fn on_trace() -> impl Responder {
     ""
 }
 
+#[secure(public)]
+#[connect("/connect")]
+async fn on_connect() -> impl Responder {
+    ""
+}
+
+#[secure(role = "viewer")]
+#[query("/query")]
+async fn on_query() -> impl Responder {
+    "query"
+}
+
 #[secure(role = "editor", version = "v1")]
 #[route("/route", method = "GET", method = "POST", name = "routed")]
 async fn on_route() -> impl Responder {
@@ -76,6 +89,8 @@ fn main() {
         .service(on_head)
         .service(on_options)
         .service(on_trace)
+        .service(on_connect)
+        .service(on_query)
         .service(on_route)
         .service(by_full_path);
 }
