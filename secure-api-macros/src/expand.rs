@@ -184,6 +184,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             access: #access,
             owner: #owner,
             rate: #rate,
+            body_limit: ::secure_api::__private::DEFAULT_BODY_LIMIT,
         }
     }
 }

@@ -13,7 +13,9 @@ pub use secure_api_macros::roles;
 pub use crate::authz::{Access, Owner, Role};
 pub use crate::rate_limit::Quota;
 pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
-pub use crate::validation::{Input, NestedInput, Unvalidated, Validated, join, push_field};
+pub use crate::validation::{
+    DEFAULT_BODY_LIMIT, Input, NestedInput, Unvalidated, Validated, join, push_field,
+};
 pub use actix_web::web::Json;
 pub use serde_json::{Map, Value};
 pub use validator::{ValidationErrors, ValidationErrorsKind};
@@ -32,6 +34,8 @@ pub struct Policy {
     pub owner: Option<Owner>,
     /// The quota, if any.
     pub rate: Option<Quota>,
+    /// The largest request body accepted, in bytes (`body_limit`).
+    pub body_limit: usize,
 }
 
 /// Runs every check of `policy` against `req`, then extracts the handler's

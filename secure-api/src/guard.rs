@@ -17,6 +17,7 @@ use crate::authz::Access;
 use crate::headers::SecurityState;
 use crate::rate_limit::RateKey;
 use crate::rate_limit::client_ip::client_ip;
+use crate::validation::BodyLimit;
 
 /// Query parameter names that carry credentials, compared
 /// case-insensitively (RFC 6750 §2.3 and §5.3: bearer tokens must not be in
@@ -67,6 +68,7 @@ where
             return rejection.problem(state.config.realm()).to_response();
         }
     }
+    req.extensions_mut().insert(BodyLimit(policy.body_limit));
     let mut payload = payload.into_inner();
     let args = match Args::from_request(&req, &mut payload).await {
         Ok(args) => args,

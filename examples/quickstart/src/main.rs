@@ -7,7 +7,7 @@
 //! export SECURE_API_JWT_AUDIENCE=quickstart
 //! cargo run -p quickstart &
 //! TOKEN=$(cargo run -q -p customer-api -- token --sub alice --role admin)
-//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/v1/customers/42
+//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/v1/customers/42
 //! ```
 //!
 //! The token is an HS256 JWT signed with that secret, with that `iss` and
@@ -30,14 +30,14 @@ async fn get_customer(id: web::Path<String>, who: Principal) -> impl Responder {
 }
 
 /// Reads the configuration from the environment, then serves on
-/// `127.0.0.1:8080` until Ctrl-C.
+/// `127.0.0.1:3000` until Ctrl-C.
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     // A bad or missing variable stops start-up with a message naming it.
     let config = SecurityConfig::from_env().map_err(|e| std::io::Error::other(e.to_string()))?;
     let security = Security::new(config);
     HttpServer::new(move || App::new().service(get_customer).wrap(security.clone()))
-        .bind(("127.0.0.1", 8080))?
+        .bind(("127.0.0.1", 3000))?
         .run()
         .await
 }
