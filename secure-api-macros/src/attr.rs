@@ -12,14 +12,24 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, Ident, Item, ItemFn, Lit, LitStr, Meta, MetaList, Token,
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, Ident, Item, ItemFn, Lit, LitStr, Meta,
+    MetaList, Pat, PathArguments, ReturnType, Token, Type,
 };
 
 use crate::errors::Errors;
 
 /// Every key `#[secure(...)]` accepts, in the order the docs list them. A
 /// new key is added here, to [`SecureArgs`] and to [`SecureArgs::parse_key`].
-pub(crate) const KEYS: &[&str] = &["role", "roles", "public", "owner", "rate", "version"];
+pub(crate) const KEYS: &[&str] = &[
+    "role",
+    "roles",
+    "public",
+    "owner",
+    "rate",
+    "version",
+    "unvalidated",
+    "body_limit",
+];
 
 /// The route attributes of actix-web that `#[secure]` must be written above,
 /// matched on the last segment of the attribute's path (so that
@@ -53,6 +63,10 @@ pub(crate) struct SecureArgs {
     pub(crate) rate: Option<RateKey>,
     /// `version = "v1"`.
     pub(crate) version: Option<VersionKey>,
+    /// `unvalidated(body, query)`.
+    pub(crate) unvalidated: Option<UnvalidatedKey>,
+    /// `body_limit = "1MiB"`.
+    pub(crate) body_limit: Option<BodyLimitKey>,
 }
 
 /// A role name as written, a non-empty string literal: `"editor"`. Whether
@@ -100,6 +114,19 @@ pub(crate) struct RateKey {
 pub(crate) struct VersionKey {
     /// The literal as written; served as the path prefix `/` + its value.
     pub(crate) lit: LitStr,
+}
+
+/// `unvalidated(body, query)`: arguments parsed strictly but not checked
+/// with `validator`.
+pub(crate) struct UnvalidatedKey {
+    /// The handler arguments named, each once, as written.
+    pub(crate) names: Vec<Ident>,
+}
+
+/// `body_limit = "1MiB"`.
+pub(crate) struct BodyLimitKey {
+    /// The largest request body accepted, in bytes: from 1 to [`MAX_BODY_LIMIT`].
+    pub(crate) bytes: u64,
 }
 
 impl SecureArgs {
@@ -172,6 +199,20 @@ impl SecureArgs {
                 });
                 self.version = self.version.take().or(version);
             }
+            "unvalidated" => {
+                let unvalidated = list(meta, UNVALIDATED_FORM, errors)
+                    .and_then(|list| parse_unvalidated(key, list, errors));
+                self.unvalidated = self.unvalidated.take().or(unvalidated);
+            }
+            "body_limit" => {
+                let limit = string_value(meta, "body_limit = \"1MiB\"", errors).and_then(|lit| {
+                    parse_body_limit(&lit.value())
+                        .map(|bytes| BodyLimitKey { bytes })
+                        .map_err(|message| errors.spanned(&lit, message))
+                        .ok()
+                });
+                self.body_limit = self.body_limit.take().or(limit);
+            }
             _ => {
                 errors.spanned(key, unknown_key_message(&name));
                 self.has_unknown_key = true;
@@ -201,7 +242,7 @@ fn unknown_key_message(key: &str) -> String {
 }
 
 /// The Levenshtein distance between two short strings.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -218,12 +259,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The accepted forms of `roles`, for messages.
 const ROLES_FORM: &str = "`roles(any(\"a\", \"b\"))` or `roles(all(\"a\", \"b\"))`";
 
+/// The accepted form of `unvalidated`, for messages.
+const UNVALIDATED_FORM: &str = "the names of handler arguments: `unvalidated(body)`";
+
 /// The accepted forms of `owner`, for messages.
 const OWNER_FORM: &str = "`owner(param = \"id\")` or `owner(param = \"id\", unless = \"admin\")`";
 
 /// The string literal of `key = "..."`; records an error showing `example`
 /// when the key has another shape.
-fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<LitStr> {
+pub(crate) fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<LitStr> {
     let key = meta.path();
     match meta {
         Meta::NameValue(name_value) => match &name_value.value {
@@ -268,7 +312,7 @@ fn list<'a>(meta: &'a Meta, form: &str, errors: &mut Errors) -> Option<&'a MetaL
 }
 
 /// A role name used by `key`: any string literal but the empty one.
-fn role_name(lit: LitStr, key: &str, errors: &mut Errors) -> Option<RoleName> {
+pub(crate) fn role_name(lit: LitStr, key: &str, errors: &mut Errors) -> Option<RoleName> {
     if lit.value().is_empty() {
         errors.spanned(
             &lit,
@@ -390,6 +434,99 @@ fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<Owne
         param,
         unless: unless.flatten(),
     })
+}
+
+/// The inside of `unvalidated(...)`: argument names, at least one, each once.
+fn parse_unvalidated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<UnvalidatedKey> {
+    let names = match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
+        Ok(names) => names,
+        Err(error) => {
+            errors.push(syn::Error::new(
+                error.span(),
+                format!("`unvalidated` expects {UNVALIDATED_FORM}"),
+            ));
+            return None;
+        }
+    };
+    if names.is_empty() {
+        errors.spanned(
+            key,
+            format!("`unvalidated` names no argument; it expects {UNVALIDATED_FORM}"),
+        );
+        return None;
+    }
+    let mut unique: Vec<Ident> = Vec::new();
+    for name in names {
+        if unique.iter().any(|seen| seen.unraw() == name.unraw()) {
+            errors.spanned(
+                &name,
+                format!("`{}` is named twice in `unvalidated`", name.unraw()),
+            );
+        } else {
+            unique.push(name);
+        }
+    }
+    Some(UnvalidatedKey { names: unique })
+}
+
+/// The largest `body_limit`, in bytes (1 GiB): a bigger body is a denial of
+/// service waiting to happen; stream it instead of buffering it.
+pub(crate) const MAX_BODY_LIMIT: u64 = 1 << 30;
+
+/// The form of a body limit, for messages.
+const BODY_LIMIT_FORM: &str = "expected a whole number followed by a unit, \
+     `B`, `KB` (1000 B), `KiB` (1024 B), `MB` (1000000 B) or `MiB` (1048576 B), \
+     such as \"64KiB\" or \"1MiB\", at most 1 GiB";
+
+/// Parses a body limit (`"64KiB"`, `"1MiB"`, `"500KB"`, `"2048B"`) into bytes.
+///
+/// # Errors
+///
+/// A message naming what is wrong and showing the expected form.
+pub(crate) fn parse_body_limit(limit: &str) -> Result<u64, String> {
+    let digits = limit.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = limit.split_at(digits);
+    if number.is_empty() {
+        return Err(format!(
+            "invalid `body_limit` \"{limit}\": it does not start with a number; {BODY_LIMIT_FORM}"
+        ));
+    }
+    let unit_bytes: u64 = match unit {
+        "B" => 1,
+        "KB" => 1000,
+        "KiB" => 1024,
+        "MB" => 1000 * 1000,
+        "MiB" => 1024 * 1024,
+        "" => {
+            return Err(format!(
+                "invalid `body_limit` \"{limit}\": the unit is missing; {BODY_LIMIT_FORM}"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "invalid `body_limit` \"{limit}\": unknown unit `{other}`; expected one of `B`, `KB`, `KiB`, `MB`, `MiB` (units are case-sensitive, e.g. \"1MiB\")"
+            ));
+        }
+    };
+    let too_large = || {
+        format!(
+            "invalid `body_limit` \"{limit}\": more than 1 GiB (1073741824 bytes); {BODY_LIMIT_FORM}"
+        )
+    };
+    let bytes = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(unit_bytes))
+        .ok_or_else(too_large)?;
+    if bytes == 0 {
+        return Err(format!(
+            "invalid `body_limit` \"{limit}\": the limit must be at least 1 byte; {BODY_LIMIT_FORM}"
+        ));
+    }
+    if bytes > MAX_BODY_LIMIT {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// The form of a rate, for messages.
@@ -587,6 +724,167 @@ impl Handler {
             FnArg::Receiver(_) => None,
         })
     }
+
+    /// The typed arguments, each with the name it binds and whether it is a
+    /// request input that `#[secure]` validates.
+    pub(crate) fn args(&self) -> impl Iterator<Item = HandlerArg<'_>> {
+        self.typed_args().map(|arg| HandlerArg {
+            name: match &*arg.pat {
+                Pat::Ident(pat) if pat.subpat.is_none() => Some(&pat.ident),
+                _ => None,
+            },
+            input: input_arg(&arg.ty),
+            arg,
+        })
+    }
+
+    /// What the declared return type says about the response.
+    pub(crate) fn response(&self) -> Response<'_> {
+        let ReturnType::Type(_, ty) = &self.item.sig.output else {
+            return Response::AsIs;
+        };
+        if let Some(inner) = generic_of(ty, "Json") {
+            return Response::Json(inner);
+        }
+        let ok = last_segment(ty)
+            .filter(|segment| segment.ident == "Result")
+            .and_then(|segment| type_args(segment).next());
+        match ok.and_then(|ok| generic_of(ok, "Json")) {
+            Some(inner) => Response::ResultOfJson(inner),
+            None => Response::AsIs,
+        }
+    }
+}
+
+/// A typed argument of the handler.
+pub(crate) struct HandlerArg<'a> {
+    /// The argument as written.
+    pub(crate) arg: &'a syn::PatType,
+    /// The name it binds, when its pattern is an identifier (`body`, `mut body`).
+    pub(crate) name: Option<&'a Ident>,
+    /// Set when the argument is a request input that `#[secure]` validates.
+    pub(crate) input: Option<InputArg<'a>>,
+}
+
+/// An argument read from the request by `#[secure]`'s own extractors:
+/// `Json<T>`, `Form<T>`, `Query<T>`, or `Path<T>` of a struct (any path
+/// ending so, such as `web::Json<T>`). They read strictly, within the body
+/// limit, and validate `T`.
+pub(crate) struct InputArg<'a> {
+    /// The `T`, which must implement `secure_api::Input` unless it is plain.
+    pub(crate) inner: &'a Type,
+    /// Whether `T` is plain data (see [`is_plain`]): no `validator` rules
+    /// to run, so it is read without them, as if named in `unvalidated`.
+    pub(crate) plain: bool,
+}
+
+/// What a handler's declared return type says about its response.
+pub(crate) enum Response<'a> {
+    /// `Json<T>`: answered through `Reply<T>`, redacted for the caller.
+    Json(&'a Type),
+    /// `Result<Json<T>, E>`: the `Ok` value answered through `Reply<T>`.
+    ResultOfJson(&'a Type),
+    /// Anything else (`impl Responder`, `Reply<T>`, `HttpResponse`, ...):
+    /// answered as it is.
+    AsIs,
+}
+
+/// The extractors whose `T` is read by `#[secure]`.
+const INPUT_EXTRACTORS: &[&str] = &["Json", "Form", "Query", "Path"];
+
+/// Types that are single values, with no field that could carry a
+/// `validator` rule. `String` and `Uuid` are recognised by their last
+/// segment. `serde_json::Value` is not here: a type named `Value` may well
+/// be the application's own struct, with rules, and a mistake here would
+/// skip them silently; free-form JSON is named in `unvalidated` instead.
+const SCALARS: &[&str] = &[
+    "bool", "char", "str", "String", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16",
+    "u32", "u64", "u128", "usize", "f32", "f64", "Uuid",
+];
+
+/// The standard containers, plain when what they hold is.
+const CONTAINERS: &[&str] = &[
+    "Vec", "VecDeque", "Option", "Box", "HashMap", "BTreeMap", "HashSet", "BTreeSet",
+];
+
+/// The input argument `ty` is, if any: `Json<T>`, `Form<T>`, `Query<T>`,
+/// or `Path<T>` when `T` is not plain data (a path parameter such as `u64`
+/// or `(String, u32)` is left to actix-web).
+fn input_arg(ty: &Type) -> Option<InputArg<'_>> {
+    let extractor = last_segment(ty)?;
+    let name = extractor.ident.to_string();
+    if !INPUT_EXTRACTORS.contains(&name.as_str()) {
+        return None;
+    }
+    let mut args = type_args(extractor);
+    let (Some(inner), None) = (args.next(), args.next()) else {
+        return None;
+    };
+    let plain = is_plain(inner);
+    if name == "Path" && plain {
+        return None;
+    }
+    Some(InputArg { inner, plain })
+}
+
+/// Whether `ty` is plain data: a scalar ([`SCALARS`]), or a tuple, array,
+/// slice, reference or standard container ([`CONTAINERS`]) of plain data.
+/// Any other type, a struct of the application's, may carry rules.
+pub(crate) fn is_plain(ty: &Type) -> bool {
+    match ty {
+        Type::Tuple(tuple) => tuple.elems.iter().all(is_plain),
+        Type::Array(array) => is_plain(&array.elem),
+        Type::Slice(slice) => is_plain(&slice.elem),
+        Type::Reference(reference) => is_plain(&reference.elem),
+        Type::Group(group) => is_plain(&group.elem),
+        Type::Paren(paren) => is_plain(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let Some(segment) = path.path.segments.last() else {
+                return false;
+            };
+            if SCALARS.iter().any(|scalar| segment.ident == scalar) {
+                return segment.arguments.is_none();
+            }
+            CONTAINERS
+                .iter()
+                .any(|container| segment.ident == container)
+                && type_args(segment).all(is_plain)
+        }
+        _ => false,
+    }
+}
+
+/// `T` when `ty` is `Name<T>` (its path ending in `Name`, one type argument).
+fn generic_of<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let segment = last_segment(ty).filter(|segment| segment.ident == name)?;
+    let mut args = type_args(segment);
+    match (args.next(), args.next()) {
+        (Some(inner), None) => Some(inner),
+        _ => None,
+    }
+}
+
+/// The last segment of a type's path (`Json<T>` of `web::Json<T>`),
+/// through invisible groups and parentheses.
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last(),
+        Type::Group(group) => last_segment(&group.elem),
+        Type::Paren(paren) => last_segment(&paren.elem),
+        _ => None,
+    }
+}
+
+/// The type arguments of a path segment (`T` and `E` of `Result<T, E>`).
+fn type_args(segment: &syn::PathSegment) -> impl Iterator<Item = &Type> {
+    let args = match &segment.arguments {
+        PathArguments::AngleBracketed(args) => Some(&args.args),
+        _ => None,
+    };
+    args.into_iter().flatten().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
 }
 
 impl RouteAttr {
@@ -648,7 +946,9 @@ pub(crate) fn path_params(path: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, parse_rate, parse_version, path_params};
+    use super::{
+        edit_distance, is_plain, parse_body_limit, parse_rate, parse_version, path_params,
+    };
 
     /// (count, window seconds) of a rate that must parse.
     fn quota(rate: &str) -> (u32, u64) {
@@ -699,6 +999,42 @@ mod tests {
     }
 
     #[test]
+    fn body_limits_in_every_unit() {
+        assert_eq!(parse_body_limit("1B"), Ok(1));
+        assert_eq!(parse_body_limit("2048B"), Ok(2048));
+        assert_eq!(parse_body_limit("64KiB"), Ok(65_536));
+        assert_eq!(parse_body_limit("500KB"), Ok(500_000));
+        assert_eq!(parse_body_limit("1MiB"), Ok(1_048_576));
+        assert_eq!(parse_body_limit("2MB"), Ok(2_000_000));
+        assert_eq!(parse_body_limit("1024MiB"), Ok(1 << 30));
+        assert_eq!(parse_body_limit("1073741824B"), Ok(1 << 30));
+    }
+
+    #[test]
+    fn malformed_body_limits_say_what_is_wrong() {
+        let cases = [
+            ("1GiB", "unknown unit `GiB`"),
+            ("1mib", "unknown unit `mib`"),
+            ("1 MiB", "unknown unit ` MiB`"),
+            ("1025MiB", "more than 1 GiB"),
+            ("1073741825B", "more than 1 GiB"),
+            ("99999999999999999999999B", "more than 1 GiB"),
+            ("0KiB", "at least 1 byte"),
+            ("1024", "the unit is missing"),
+            ("MiB", "does not start with a number"),
+            ("", "does not start with a number"),
+            ("-1MiB", "does not start with a number"),
+            ("1.5MiB", "unknown unit `.5MiB`"),
+        ];
+        for (limit, expected) in cases {
+            match parse_body_limit(limit) {
+                Ok(bytes) => panic!("{limit} parsed as {bytes}"),
+                Err(message) => assert!(message.contains(expected), "{limit}: {message}"),
+            }
+        }
+    }
+
+    #[test]
     fn versions() {
         for ok in ["v0", "v1", "v2", "v10", "v123"] {
             assert!(parse_version(ok).is_ok(), "{ok}");
@@ -718,6 +1054,47 @@ mod tests {
         assert_eq!(path_params("/static/{tail}*"), ["tail"]);
         assert!(path_params("/").is_empty());
         assert!(path_params("/plain/path").is_empty());
+    }
+
+    /// Whether `ty` parses and is plain data.
+    fn plain(ty: &str) -> bool {
+        match syn::parse_str::<syn::Type>(ty) {
+            Ok(ty) => is_plain(&ty),
+            Err(error) => panic!("{ty}: {error}"),
+        }
+    }
+
+    #[test]
+    fn plain_data_and_structs() {
+        for ty in [
+            "u64",
+            "String",
+            "std::string::String",
+            "uuid::Uuid",
+            "(String, u32)",
+            "()",
+            "Vec<String>",
+            "Option<Vec<u8>>",
+            "HashMap<String, u32>",
+            "std::collections::BTreeMap<String, (u8, bool)>",
+            "[u8; 4]",
+        ] {
+            assert!(plain(ty), "{ty}");
+        }
+        for ty in [
+            "NewCustomer",
+            "models::NewCustomer",
+            "serde_json::Value",
+            "Value",
+            "Vec<Item>",
+            "Option<Address>",
+            "HashMap<String, Item>",
+            "(String, Item)",
+            "String<X>",
+            "Cow<'static, str>",
+        ] {
+            assert!(!plain(ty), "{ty}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the others (`serde_derive`'s `internals/check.rs` has the same shape).
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use crate::attr::{Handler, SecureArgs, Target, path_params};
@@ -33,6 +34,7 @@ pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, errors: 
             one_route_attribute(handler, errors);
             if let Some(args) = args {
                 owner_param_in_route(args, handler, errors);
+                unvalidated_names_inputs(args, handler, errors);
             }
         }
         Some(Target::NotAFunction(span)) => is_a_function(*span, errors),
@@ -136,6 +138,52 @@ fn owner_param_in_route(args: &SecureArgs, handler: &Handler, errors: &mut Error
             path.value()
         ),
     );
+}
+
+/// Each name in `unvalidated(...)` is an argument that would otherwise be
+/// validated: opting out of nothing is a mistake, most likely a typo.
+fn unvalidated_names_inputs(args: &SecureArgs, handler: &Handler, errors: &mut Errors) {
+    let Some(unvalidated) = &args.unvalidated else {
+        return;
+    };
+    let handler_args: Vec<_> = handler.args().collect();
+    for name in &unvalidated.names {
+        let named = handler_args.iter().find(|arg| {
+            arg.name
+                .is_some_and(|arg_name| arg_name.unraw() == name.unraw())
+        });
+        match named {
+            Some(arg) if arg.input.is_some() => {}
+            Some(_) => {
+                let name = name.unraw();
+                errors.spanned(
+                    &name,
+                    format!(
+                        "`unvalidated` argument `{name}` is not validated in the first place: only `Json<T>`, `Form<T>`, `Query<T>` and `Path<T>` of a struct are; remove `{name}` from `unvalidated`"
+                    ),
+                );
+            }
+            None => {
+                let inputs: Vec<String> = handler_args
+                    .iter()
+                    .filter(|arg| arg.input.is_some())
+                    .filter_map(|arg| arg.name.map(|name| format!("`{}`", name.unraw())))
+                    .collect();
+                let expected = if inputs.is_empty() {
+                    "the handler has no validated argument (`Json<T>`, `Form<T>`, `Query<T>`, `Path<T>` of a struct) named by an identifier".to_owned()
+                } else {
+                    format!("expected one of {}", inputs.join(", "))
+                };
+                errors.spanned(
+                    name,
+                    format!(
+                        "`unvalidated` names `{}`, which is not an argument of this handler; {expected}",
+                        name.unraw()
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// Only functions can be handlers.

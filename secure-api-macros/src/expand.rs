@@ -13,7 +13,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::{Ident, LitStr};
 
-use crate::attr::{Combinator, Handler, RoleName, SecureArgs, Target};
+use crate::attr::{Combinator, Handler, Response, RoleName, SecureArgs, Target};
 use crate::check;
 use crate::errors::Errors;
 
@@ -84,11 +84,63 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
 
     // `|(a0, a1,): (T0, T1,)| __secure_handler(a0, a1)`: actix-web extracts
     // the tuple `(T0, T1,)` and the closure spreads it into the arguments.
-    let arg_types: Vec<_> = handler.typed_args().map(|arg| &arg.ty).collect();
-    let arg_names: Vec<Ident> = (0..arg_types.len())
-        .map(|index| format_ident!("__secure_a{}", index))
-        .collect();
-    let closure = quote! { |(#(#arg_names,)*): (#(#arg_types,)*)| #inner(#(#arg_names),*) };
+    // A request input `Json<T>` is extracted as `Validated<Json<T>>` (or
+    // `Unvalidated<..>`, when named in `unvalidated` or when `T` is plain
+    // data with no rules) and passed on unwrapped. `Validated` is named
+    // through `<T as Input>::Extractor`, spanning the user's `T`: a `T`
+    // without `Input` is reported there, and only there (the type cannot be
+    // resolved, so rustc reports nothing more about it).
+    let unvalidated = |name: Option<&Ident>| {
+        let mut names = args.unvalidated.iter().flat_map(|key| &key.names);
+        name.is_some_and(|name| names.any(|n| n.unraw() == name.unraw()))
+    };
+    let mut extracted_types = Vec::new();
+    let mut passed = Vec::new();
+    for (index, arg) in handler.args().enumerate() {
+        let ty = &arg.arg.ty;
+        let var = format_ident!("__secure_a{}", index);
+        match arg.input {
+            Some(input) if input.plain || unvalidated(arg.name) => {
+                extracted_types.push(quote! { ::secure_api::__private::Unvalidated<#ty> });
+                passed.push(quote! { #var.0 });
+            }
+            Some(input) => {
+                let (open, close) = edge_spans(input.inner);
+                let inner = input.inner;
+                let open =
+                    quote_spanned! {open=> <#inner as ::secure_api::__private::Input>::Extractor< };
+                let close = quote_spanned! {close=> > };
+                extracted_types.push(quote! { #open #ty #close });
+                passed.push(quote! { #var.0 });
+            }
+            None => {
+                extracted_types.push(quote! { #ty });
+                passed.push(quote! { #var });
+            }
+        }
+    }
+    let vars = (0..passed.len()).map(|index| format_ident!("__secure_a{}", index));
+    let call_inner = quote! { #inner(#(#passed),*) };
+    // A `Json<T>` response is answered through `Reply<T>`, which redacts it
+    // for the caller. `reply::<T>` spans the user's `T`: a `T` without
+    // `Redact` is reported there, and only there (`Reply`'s `Responder`
+    // impl does not require `Redact` again).
+    let body = match handler.response() {
+        Response::Json(body) => {
+            let reply = replies(body);
+            quote! { async move { #reply(#call_inner.await.0) } }
+        }
+        Response::ResultOfJson(body) => {
+            let reply = replies(body);
+            quote! {
+                async move {
+                    #call_inner.await.map(|__secure_json| #reply(__secure_json.0))
+                }
+            }
+        }
+        Response::AsIs => call_inner,
+    };
+    let closure = quote! { |(#(#vars,)*): (#(#extracted_types,)*)| #body };
 
     // rustc checks `handle`'s bounds (`Args: FromRequest`,
     // `Fut::Output: Responder`) at the path, the call and the `.await`, each
@@ -123,6 +175,26 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
             #call
         }
     })
+}
+
+/// `::secure_api::__private::reply::<T>`, spanning the user's `T`.
+fn replies(ty: &syn::Type) -> TokenStream {
+    let (open, close) = edge_spans(ty);
+    let open = quote_spanned! {open=> ::secure_api::__private::reply::<#ty };
+    let close = quote_spanned! {close=> > };
+    quote! { #open #close }
+}
+
+/// The spans of the first and last tokens of `ty`. Generated code that
+/// starts at the first and ends at the last spans all of `ty` in rustc's
+/// messages (a `quote_spanned!` at `ty.span()` spans its first token only).
+fn edge_spans(ty: &syn::Type) -> (Span, Span) {
+    let mut tokens = quote::ToTokens::to_token_stream(ty).into_iter();
+    let first = tokens
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let last = tokens.last().map_or(first, |token| token.span());
+    (first, last)
 }
 
 /// The route as served: `/v1` + `path` with a version, else `path` itself.
@@ -177,6 +249,13 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
         }
         None => quote! { ::core::option::Option::None },
     };
+    let body_limit = match &args.body_limit {
+        Some(limit) => {
+            let bytes = proc_macro2::Literal::u64_unsuffixed(limit.bytes);
+            quote! { #bytes }
+        }
+        None => quote! { ::secure_api::__private::DEFAULT_BODY_LIMIT },
+    };
     quote! {
         ::secure_api::__private::Policy {
             handler: ::core::concat!(::core::module_path!(), "::", #name),
@@ -184,7 +263,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             access: #access,
             owner: #owner,
             rate: #rate,
-            body_limit: ::secure_api::__private::DEFAULT_BODY_LIMIT,
+            body_limit: #body_limit,
         }
     }
 }
@@ -192,7 +271,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
 /// The `Role` constant named by a role literal. `roles!` defines
 /// `__secure_api_role!` with one arm per declared role; the user's own
 /// literal is passed in, so that rustc reports an undeclared role at it.
-fn role_expr(role: &RoleName) -> TokenStream {
+pub(crate) fn role_expr(role: &RoleName) -> TokenStream {
     let lit = &role.lit;
     quote_spanned! {lit.span()=> crate::__secure_api_role!(#lit) }
 }

@@ -1,20 +1,26 @@
-//! Procedural macros of secure-api: the `#[secure]` attribute and `roles!`.
+//! Procedural macros of secure-api: the `#[secure]` attribute, `roles!`,
+//! and the `Redact` and `Input` derives.
 //!
 //! Use them through the `secure-api` crate (`secure_api::secure`,
-//! `secure_api::roles!`): the code they generate names only
-//! `::secure_api::__private`, so `secure-api` must be a dependency.
+//! `secure_api::roles!`, `secure_api::Redact`, `secure_api::Input`): the
+//! code they generate names only `::secure_api::__private`, so `secure-api`
+//! must be a dependency.
 //!
 //! Each macro parses its input into a typed model that keeps the user's
-//! tokens (`attr.rs`), checks every rule and collects every error
-//! (`check.rs`), then generates code (`expand.rs`, `roles.rs`). On error the
-//! item is emitted as written, followed by one `compile_error!` per mistake,
-//! each pointing at the offending token.
+//! tokens (`attr.rs`; `serde_attr.rs` for what serde names members and
+//! variants), checks every rule and collects every error (`check.rs`), then
+//! generates code (`expand.rs`, `roles.rs`; the derives in `redact.rs` and
+//! `input.rs`). On error the item is emitted as written, followed by one
+//! `compile_error!` per mistake, each pointing at the offending token.
 
 mod attr;
 mod check;
 mod errors;
 mod expand;
+mod input;
+mod redact;
 mod roles;
+mod serde_attr;
 
 use proc_macro::TokenStream;
 
@@ -35,7 +41,7 @@ use proc_macro::TokenStream;
 /// handler). Keys are separated by commas, in any order, each at most once:
 ///
 /// ```ignore
-/// use actix_web::{get, web, Responder};
+/// use actix_web::{get, post, web, Responder};
 /// use secure_api::{secure, Principal};
 ///
 /// /// Returns one customer.
@@ -43,6 +49,17 @@ use proc_macro::TokenStream;
 /// #[get("/customers/{id}")]
 /// async fn customer(id: web::Path<String>, principal: Principal) -> impl Responder {
 ///     format!("customer {id}")
+/// }
+///
+/// /// Imports customers: a validated JSON body of up to 1 MiB, and a
+/// /// response redacted for the caller.
+/// #[secure(role = "editor", body_limit = "1MiB", unvalidated(options))]
+/// #[post("/customers/import")]
+/// async fn import(
+///     body: web::Json<Import>,
+///     options: web::Query<ImportOptions>,
+/// ) -> web::Json<ImportReport> {
+///     web::Json(ImportReport::of(&body, &options))
 /// }
 /// ```
 ///
@@ -52,6 +69,28 @@ use proc_macro::TokenStream;
 /// actix-web handler; it may not be generic nor take `self`. Doc comments,
 /// `#[cfg]` and `#[cfg_attr]` stay on the handler; any other attribute
 /// applies to the function as written.
+///
+/// Request inputs are validated: an argument whose type is `Json<T>`,
+/// `Form<T>`, `Query<T>` (any path ending so, such as `web::Json<T>`), or
+/// `Path<T>` where `T` is a struct (not a scalar such as `u64` or `String`,
+/// nor a tuple), is read strictly (unknown members, duplicate keys and
+/// bodies over the limit are refused) and checked with `validator` before
+/// the handler runs; `T` must derive `validator::Validate` and
+/// [`Input`](derive@Input) (or be a `Vec` of such a type). Plain data, with
+/// no field to carry a rule (scalars, `String`, `Uuid`, and `Vec`,
+/// `VecDeque`, `Option`, `Box`, sets, maps, tuples and arrays of them, such
+/// as `Json<Vec<String>>`), is read strictly without rules, as if named in
+/// [`unvalidated`](#unvalidated). Other arguments are extracted as actix-web
+/// does. Only these exact argument types are recognised: an
+/// `Option<Json<T>>`, for example, is extracted by actix-web alone.
+///
+/// Responses are redacted: a handler declared to return `Json<T>` or
+/// `Result<Json<T>, E>` (`web::Json`, `actix_web::Result<Json<T>>`) is
+/// answered through `secure_api::Reply<T>`, which removes or masks the
+/// fields `T` marks with `#[redact]` for a caller without the role; `T` must
+/// derive [`Redact`](derive@Redact). A handler may return `Reply<T>` itself
+/// (to set the status or headers). `impl Responder` is answered as it is:
+/// declare `Json<T>` or `Reply<T>` for redaction.
 ///
 /// Every mistake is a compile error at the offending token, and all of them
 /// are reported at once: an unknown or repeated key, a malformed value,
@@ -99,9 +138,178 @@ use proc_macro::TokenStream;
 /// `version = "v1"`: `v` followed by a number without leading zeros (`v0`,
 /// `v1`, `v12`). The route is served under that prefix: `#[get("/customers")]`
 /// is served at `/v1/customers`, and `#[get("/")]` at `/v1`.
+///
+/// # `unvalidated`
+///
+/// `unvalidated(body)` or `unvalidated(body, query)`: the named arguments
+/// (each a `Json<T>`, `Form<T>`, `Query<T>` or struct `Path<T>` argument
+/// bound to a plain identifier) are still read strictly, within the body
+/// limit, but not checked with `validator`, so `T` needs neither `Validate`
+/// nor `Input`: free-form JSON (`web::Json<serde_json::Value>`), a type of
+/// another crate, a struct with nothing to check. Naming anything else is a
+/// compile error.
+///
+/// # `body_limit`
+///
+/// `body_limit = "1MiB"`: the largest request body the handler accepts, a
+/// whole number followed by a unit: `B` (bytes), `KB` (1000 bytes), `KiB`
+/// (1024 bytes), `MB` (1000000 bytes) or `MiB` (1048576 bytes), such as
+/// `"64KiB"`, `"500KB"` or `"2MiB"`; at least 1 byte, at most 1 GiB. The
+/// default is 64 KiB (`secure_api::validation::DEFAULT_BODY_LIMIT`). A larger
+/// body is answered `413 Content Too Large` (RFC 9110 §15.5.14) before it is
+/// read in full.
 #[proc_macro_attribute]
 pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::secure(args.into(), item.into()).into()
+}
+
+/// Derives `secure_api::Redact` and `Debug`: the type's sensitive fields are
+/// removed or masked in `#[secure]` responses for callers without the role,
+/// and always in `Debug` output (OWASP API3:2023).
+///
+/// # Syntax
+///
+/// Mark each sensitive field with `#[redact(...)]`; other fields are
+/// redacted through their own type, so every field type implements
+/// `Redact` (nested structs and enums derive it too; scalars, `String`,
+/// `serde_json::Value`, `Option`, `Vec`, sets, slices, arrays, tuples,
+/// `Box`, `Arc`, `Cow` and maps already do), or is marked
+/// `#[redact(skip)]`:
+///
+/// ```ignore
+/// use serde::Serialize;
+/// use secure_api::Redact;
+///
+/// #[derive(Serialize, Redact)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Customer {
+///     name: String,
+///     /// `"***-**-6789"` in JSON, except for admins (and roles above).
+///     #[redact(mask(last = 4), unless_role = "admin")]
+///     ssn: String,
+///     /// Removed from the JSON, for everyone.
+///     #[redact(hide)]
+///     internal_notes: String,
+///     /// Redacted by `Address`'s own `#[redact]` fields.
+///     address: Address,
+///     /// A type of another crate, with nothing sensitive in it.
+///     #[redact(skip)]
+///     id: uuid::Uuid,
+/// }
+/// ```
+///
+/// Do not also derive `Debug`: this derive implements it, like
+/// `#[derive(Debug)]` but with masked fields masked and hidden fields
+/// printed `[REDACTED]`, whatever `unless_role` says (a log has no viewer).
+///
+/// # `mask(last = N)`
+///
+/// Every letter and digit but the last N characters becomes `*`; other
+/// characters (separators) stay: `"123-45-6789"` is `"***-**-6789"` with
+/// `last = 4`. Numbers and booleans become masked strings, arrays are masked
+/// element by element, an object becomes `"[REDACTED]"`, `null` stays.
+///
+/// # `hide`
+///
+/// The member is removed from the object. Where there is no member to
+/// remove (a tuple struct's element, a newtype), the value becomes `null`.
+///
+/// # `skip`
+///
+/// The value is left as it is, and its type need not implement `Redact`:
+/// for a type of another crate that holds nothing sensitive (`uuid::Uuid`,
+/// `chrono::DateTime`), which cannot implement `Redact` in your crate.
+/// `Debug` prints it as it is.
+///
+/// # `unless_role`
+///
+/// `unless_role = "admin"`, with `mask` or `hide`: a caller holding the role
+/// (or one above it in [`roles!`]) sees the value in full. The role must be
+/// declared with `roles!`; an undeclared role is a compile error at its
+/// literal.
+///
+/// # serde
+///
+/// Redaction works on the JSON that serde writes, so the derive reads the
+/// serde attributes that name things: `rename` (also
+/// `rename(serialize = "..")`), `rename_all` (every casing), variant
+/// `rename`, `rename_all_fields`, `skip` and `skip_serializing` (nothing to
+/// redact), `flatten` (the field's type redacts the parent object; a
+/// flattened field cannot be masked or hidden), `transparent`, and the enum
+/// representations: externally tagged (the default), internally tagged
+/// (`tag`), adjacently tagged (`tag` + `content`) and `untagged`.
+///
+/// An untagged variant's JSON does not say which variant it is, so its
+/// fields cannot be masked or hidden; its JSON is redacted through the
+/// field types of each untagged variant in turn, which may redact more than
+/// needed, never less. Prefer a tagged enum for types that hold secrets.
+///
+/// # Errors
+///
+/// Compile errors, each at the offending token, for: an unknown option;
+/// `mask` without `last`; two of `mask`, `hide` and `skip` together;
+/// `unless_role` with `skip` or alone; an option written twice; `mask` or
+/// `hide` on a flattened field or in an untagged variant; `#[redact]` on a
+/// type or variant rather than a field; an undeclared `unless_role`; a
+/// union. A field type without `Redact` (or without `Debug`) is reported at
+/// the type.
+#[proc_macro_derive(Redact, attributes(redact))]
+pub fn derive_redact(input: TokenStream) -> TokenStream {
+    redact::derive(input.into()).into()
+}
+
+/// Derives `secure_api::Input`: the errors `validator` finds in a request
+/// input are reported under the names the client wrote.
+///
+/// # Syntax
+///
+/// Derive it with `serde::Deserialize` and `validator::Validate` on the
+/// struct a handler takes as `web::Json<T>`, `web::Form<T>`, `web::Query<T>`
+/// or `web::Path<T>`:
+///
+/// ```ignore
+/// use serde::Deserialize;
+/// use secure_api::Input;
+/// use validator::Validate;
+///
+/// #[derive(Deserialize, Validate, Input)]
+/// #[serde(rename_all = "camelCase")]
+/// struct NewCustomer {
+///     #[validate(length(min = 1, max = 100))]
+///     full_name: String,
+///     #[validate(nested)]
+///     addresses: Vec<Address>,
+/// }
+///
+/// #[derive(Deserialize, Validate, Input)]
+/// struct Address {
+///     #[serde(rename = "zip")]
+///     #[validate(length(equal = 5))]
+///     postal_code: String,
+/// }
+/// ```
+///
+/// An empty `fullName` and a short `zip` in the second address answer
+/// `422` with `errors: [{"field": "fullName", "code": "length"},
+/// {"field": "addresses[1].zip", "code": "length"}]`.
+///
+/// Field names follow serde as it deserialises: `rename` (also
+/// `rename(deserialize = "..")`), `rename_all` and `flatten`. A field marked
+/// `#[validate(nested)]` (or every field, with the struct's
+/// `#[validate(nest_all_fields)]`) reports the errors of its own fields
+/// under its name: its type derives `Input` too, or is an `Option`, `Vec`,
+/// `VecDeque`, slice, array or `Box` of such a type. Errors of struct-level
+/// rules (`#[validate(schema(..))]`) name the object itself (`""` at the top
+/// level).
+///
+/// # Errors
+///
+/// A compile error on an enum, a union or a tuple struct, which `validator`
+/// does not validate either. A struct without `Validate` is reported by the
+/// `Input` trait, whose supertrait it is.
+#[proc_macro_derive(Input)]
+pub fn derive_input(input: TokenStream) -> TokenStream {
+    input::derive(input.into()).into()
 }
 
 /// Declares the application's roles and their hierarchy.

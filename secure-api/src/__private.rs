@@ -6,15 +6,18 @@
 
 use std::future::Future;
 
+use serde::Serialize;
+
 pub use actix_web::web::Payload;
 pub use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 pub use secure_api_macros::roles;
 
 pub use crate::authz::{Access, Owner, Role};
+pub use crate::problem::FieldError;
 pub use crate::rate_limit::Quota;
 pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
 pub use crate::validation::{
-    DEFAULT_BODY_LIMIT, Input, NestedInput, Unvalidated, Validated, join, push_field,
+    DEFAULT_BODY_LIMIT, Input, NestedInput, Unvalidated, Validated, join, nested_errors, push_field,
 };
 pub use actix_web::web::Json;
 pub use serde_json::{Map, Value};
@@ -36,6 +39,13 @@ pub struct Policy {
     pub rate: Option<Quota>,
     /// The largest request body accepted, in bytes (`body_limit`).
     pub body_limit: usize,
+}
+
+/// `Reply::ok(body)`, for a handler that returns `Json<T>`: a free function,
+/// so that a `T` without `Redact` is reported with `Redact`'s message, at
+/// the user's `T` where `#[secure]` calls it.
+pub fn reply<T: Serialize + Redact>(body: T) -> Reply<T> {
+    Reply::ok(body)
 }
 
 /// Runs every check of `policy` against `req`, then extracts the handler's

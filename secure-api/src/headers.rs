@@ -12,6 +12,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest};
 
+use crate::auth::rejection::Rejection;
 use crate::config::SecurityConfig;
 use crate::problem::{self, PROBLEM_JSON};
 use crate::rate_limit::RateLimiters;
@@ -141,6 +142,15 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let https = is_https(req.request(), self.state.config.trusted_proxies());
+        // Credentials in the URL are refused on every path, routed or not
+        // (RFC 6750 §5.3). Over plain HTTP the application's HTTPS policy
+        // answers first (see `customer-api`'s plain listener).
+        if https && crate::guard::has_credential_in_query(req.query_string()) {
+            tracing::warn!(target: "secure_api::security", "credential in the query string refused");
+            let problem = Rejection::CredentialInUrl.problem(self.state.config.realm());
+            let res = req.into_response(problem.to_response());
+            return Box::pin(std::future::ready(Ok(finish(res, https))));
+        }
         req.extensions_mut().insert(Arc::clone(&self.state));
         let fut = self.service.call(req);
         Box::pin(async move {
@@ -167,12 +177,26 @@ pub(crate) fn is_https(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> bool {
     let from_trusted = req
         .peer_addr()
         .is_some_and(|p| client_ip::is_trusted(p.ip(), trusted));
-    from_trusted
-        && req
-            .headers()
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    from_trusted && forwarded_proto_is_https(req.headers())
+}
+
+/// Whether `X-Forwarded-Proto` is present and every value in it (all
+/// headers, comma-separated) says `https`: one hop in clear makes the
+/// request plain HTTP.
+fn forwarded_proto_is_https(headers: &header::HeaderMap) -> bool {
+    let mut seen = false;
+    for value in headers.get_all("x-forwarded-proto") {
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        for proto in value.split(',') {
+            if !proto.trim().eq_ignore_ascii_case("https") {
+                return false;
+            }
+            seen = true;
+        }
+    }
+    seen
 }
 
 /// Problem+json for bare error bodies, then the secure headers.

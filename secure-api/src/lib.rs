@@ -38,9 +38,55 @@
 //! | ownership: path parameter equals `sub` | `owner(param = "id", unless = "editor")` | 404 |
 //! | the route is served under a version prefix | `version = "v1"` | — |
 //!
+//! Then the handler's arguments are extracted; request inputs are checked
+//! and responses redacted:
+//!
+//! | what | how | failure |
+//! | --- | --- | --- |
+//! | `Json<T>`, `Form<T>`, `Query<T>`, struct `Path<T>` arguments: strict parsing, `validator` rules (OWASP API3:2023, API4:2023) | `T` derives `validator::Validate` and [`Input`](derive@Input); `unvalidated(arg)` skips the rules; `body_limit = "1MiB"` (default 64 KiB) | 400, 413, 415, 422 with `errors` |
+//! | `Json<T>` and `Result<Json<T>, E>` responses: fields marked `#[redact]` masked or removed for callers without the role | `T` derives [`Redact`](derive@Redact) | — |
+//!
+//! ```no_run
+//! use actix_web::{post, web};
+//! use secure_api::{Input, Redact, roles, secure};
+//! use serde::{Deserialize, Serialize};
+//! use validator::Validate;
+//!
+//! roles! { admin > editor > viewer; }
+//!
+//! /// What a client sends: `{"fullName": "..", "ssn": ".."}`.
+//! #[derive(Deserialize, Validate, Input)]
+//! #[serde(rename_all = "camelCase", deny_unknown_fields)]
+//! struct NewCustomer {
+//!     #[validate(length(min = 1, max = 100))]
+//!     full_name: String,
+//!     #[validate(length(equal = 11))]
+//!     ssn: String,
+//! }
+//!
+//! /// What a client gets back: the SSN masked (`***-**-6789`) unless an admin asks.
+//! #[derive(Serialize, Redact)]
+//! #[serde(rename_all = "camelCase")]
+//! struct Customer {
+//!     full_name: String,
+//!     #[redact(mask(last = 4), unless_role = "admin")]
+//!     ssn: String,
+//! }
+//!
+//! /// Editors create customers; an invalid body never reaches this function.
+//! #[secure(role = "editor", body_limit = "16KiB")]
+//! #[post("/customers")]
+//! async fn create(body: web::Json<NewCustomer>) -> web::Json<Customer> {
+//!     let NewCustomer { full_name, ssn } = body.into_inner();
+//!     web::Json(Customer { full_name, ssn })
+//! }
+//! # fn main() {}
+//! ```
+//!
 //! The [`Security`] middleware, registered on the `App`, carries the
 //! configuration to the handlers and sets secure headers on every response.
-//! See [`secure`] for the attribute's full syntax.
+//! See [`secure`] for the attribute's full syntax, [`Redact`](derive@Redact)
+//! and [`Input`](derive@Input) for the derives.
 
 #[doc(hidden)]
 pub mod __private;
@@ -60,5 +106,5 @@ pub use config::{ConfigError, SecurityConfig, SecurityConfigBuilder};
 pub use headers::Security;
 pub use problem::{FieldError, Problem};
 pub use redact::{Redact, Reply, Viewer};
-pub use secure_api_macros::{roles, secure};
+pub use secure_api_macros::{Input, Redact, roles, secure};
 pub use validation::Input;

@@ -15,12 +15,17 @@
 //! | `#[redact(mask(last = 4))]` | every letter and digit but the last 4 characters becomes `*`, separators stay: `***-**-6789` | masked the same |
 //! | `#[redact(hide)]` | the member is removed | `[REDACTED]` |
 //! | `unless_role = "admin"` (with either) | shown in full to `admin` and roles above it | still masked |
+//! | `#[redact(skip)]` | as it is; its type need not implement [`Redact`] (a type of another crate holding nothing sensitive) | as it is |
 //!
 //! Fields without an attribute are redacted through their own type: nested
 //! structs and enums that derive `Redact`, `Vec`, `Option`, `Box`, maps.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue, TryIntoHeaderValue};
@@ -59,8 +64,11 @@ impl<'a> Viewer<'a> {
 /// Derive it with `#[derive(secure_api::Redact)]` (see the module docs for
 /// the field attributes); the derive also implements `Debug` with the same
 /// fields masked. Implemented here for scalars, strings, `serde_json::Value`
-/// (free-form data declares nothing sensitive), and for `Option`, `Vec`,
-/// slices, `Box` and maps of redactable types.
+/// (free-form data declares nothing sensitive), `PhantomData`, and for
+/// `Option`, `Vec`, `VecDeque`, sets, slices, arrays, tuples, `Box`, `Rc`,
+/// `Arc`, `Cow` and maps of redactable types. A field whose type is from
+/// another crate and holds nothing sensitive (`uuid::Uuid`, a timestamp) is
+/// marked `#[redact(skip)]` instead.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not implement `secure_api::Redact`, so a `#[secure]` response of it cannot be redacted",
     label = "`{Self}` needs `#[derive(secure_api::Redact)]`",
@@ -131,10 +139,81 @@ impl<T: Redact> Redact for [T] {
     }
 }
 
+impl<T: Redact, const N: usize> Redact for [T; N] {
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        <[T]>::redact_json(value, viewer);
+    }
+}
+
 impl<T: Redact> Redact for Vec<T> {
     fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
         <[T]>::redact_json(value, viewer);
     }
+}
+
+impl<T: Redact> Redact for VecDeque<T> {
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        <[T]>::redact_json(value, viewer);
+    }
+}
+
+impl<T: Redact, S> Redact for HashSet<T, S> {
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        <[T]>::redact_json(value, viewer);
+    }
+}
+
+impl<T: Redact> Redact for BTreeSet<T> {
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        <[T]>::redact_json(value, viewer);
+    }
+}
+
+impl<T: Redact + ?Sized> Redact for Rc<T> {
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        T::redact_json(value, viewer);
+    }
+}
+
+impl<T: Redact + ?Sized> Redact for Arc<T> {
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        T::redact_json(value, viewer);
+    }
+}
+
+impl<T: Redact + ToOwned + ?Sized> Redact for Cow<'_, T> {
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        T::redact_json(value, viewer);
+    }
+}
+
+/// Written as `null`: nothing to redact.
+impl<T: ?Sized> Redact for PhantomData<T> {
+    fn redact_json(_: &mut Value, _: &Viewer<'_>) {}
+}
+
+/// Tuples are written as arrays, element by element.
+macro_rules! redact_tuple {
+    ($(($($t:ident $i:tt),+))*) => {
+        $(impl<$($t: Redact),+> Redact for ($($t,)+) {
+            fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+                if let Value::Array(items) = value {
+                    $(if let Some(item) = items.get_mut($i) {
+                        $t::redact_json(item, viewer);
+                    })+
+                }
+            }
+        })*
+    };
+}
+
+redact_tuple! {
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
 }
 
 impl<K, T: Redact, S> Redact for HashMap<K, T, S> {
@@ -190,12 +269,28 @@ pub fn mask_json(value: &mut Value, keep: usize) {
 pub const REDACTED: &str = "[REDACTED]";
 
 /// `Debug` of a masked field: its `Debug` text masked with [`mask`].
+///
+/// The quotes of a string (`"123-45-6789"`, `Some("123-45-6789")`) stay
+/// around the masked text, so that the characters kept are the string's
+/// own, as in the JSON: `"***-**-6789"`. Any other text is masked whole.
 #[doc(hidden)]
 pub struct MaskedDebug<'a, T: ?Sized>(pub &'a T, pub usize);
 
 impl<T: fmt::Debug + ?Sized> fmt::Debug for MaskedDebug<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&mask(&format!("{:?}", self.0), self.1))
+        let text = format!("{:?}", self.0);
+        let (open, close) = if text.starts_with("Some(\"") {
+            ("Some(\"", "\")")
+        } else {
+            ("\"", "\"")
+        };
+        let quoted = text
+            .strip_prefix(open)
+            .and_then(|rest| rest.strip_suffix(close));
+        match quoted {
+            Some(inner) => write!(f, "{open}{}{close}", mask(inner, self.1)),
+            None => f.write_str(&mask(&text, self.1)),
+        }
     }
 }
 
@@ -228,11 +323,24 @@ pub fn redacted<T: Serialize + Redact + ?Sized>(
 ///
 /// The caller is the [`Principal`] of the request; on `public` routes, or
 /// without one, everything sensitive is redacted.
-#[derive(Debug)]
 pub struct Reply<T> {
     status: StatusCode,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: T,
+    /// `T::redact_json`, taken when the reply is built: the constructors
+    /// require `T: Redact`, so the `Responder` impl does not, and a `T`
+    /// without `Redact` is reported once, where the reply is built.
+    redact: fn(&mut Value, &Viewer<'_>),
+}
+
+impl<T: fmt::Debug> fmt::Debug for Reply<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T: Serialize + Redact> Reply<T> {
@@ -257,6 +365,7 @@ impl<T: Serialize + Redact> Reply<T> {
             status,
             headers: Vec::new(),
             body,
+            redact: T::redact_json,
         }
     }
 
@@ -269,13 +378,16 @@ impl<T: Serialize + Redact> Reply<T> {
     }
 }
 
-impl<T: Serialize + Redact> Responder for Reply<T> {
+impl<T: Serialize> Responder for Reply<T> {
     type Body = actix_web::body::BoxBody;
 
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
         let extensions = req.extensions();
         let roles: &[String] = extensions.get::<Principal>().map_or(&[], |p| p.roles());
-        let value = redacted(&self.body, &Viewer::with_roles(roles));
+        let value = serde_json::to_value(&self.body).map(|mut value| {
+            (self.redact)(&mut value, &Viewer::with_roles(roles));
+            value
+        });
         drop(extensions);
         match value {
             Ok(value) => {
@@ -295,7 +407,25 @@ impl<T: Serialize + Redact> Responder for Reply<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::mask;
+    use super::{MaskedDebug, mask};
+
+    #[test]
+    fn masked_debug_keeps_the_quotes_of_strings() {
+        let ssn = String::from("123-45-6789");
+        assert_eq!(format!("{:?}", MaskedDebug(&ssn, 4)), r#""***-**-6789""#);
+        assert_eq!(
+            format!("{:?}", MaskedDebug(&Some(ssn), 4)),
+            r#"Some("***-**-6789")"#
+        );
+        assert_eq!(
+            format!("{:?}", MaskedDebug(&4_111_111_111_111_111_u64, 4)),
+            "************1111"
+        );
+        assert_eq!(
+            format!("{:?}", MaskedDebug(&vec![1234, 5678], 4)),
+            "[****, *678]"
+        );
+    }
 
     #[test]
     fn masks_keep_the_last_characters_and_separators() {

@@ -3,8 +3,12 @@
 //! sees it (OWASP API3:2023 mass assignment, API4:2023 resource consumption).
 //!
 //! `#[secure]` wraps every `web::Json<T>`, `web::Form<T>`, `web::Query<T>`
-//! and struct `web::Path<T>` argument in these extractors. What a client
-//! gets back:
+//! and struct `web::Path<T>` argument in these extractors: [`Validated`]
+//! when `T` derives [`Input`] (or is a `Vec` of such a type), [`Unvalidated`]
+//! for arguments named in `unvalidated(...)` (free-form
+//! `serde_json::Value`, types of other crates) and for plain data with no
+//! rules to run (`Vec<String>`, `HashMap<String, String>`, ...). What a
+//! client gets back:
 //!
 //! | input | status |
 //! | --- | --- |
@@ -54,29 +58,91 @@ pub const MAX_DEPTH: usize = 32;
     note = "derive both on `{Self}`; a type with nothing to check opts out with `#[secure(..., unvalidated(<argument>))]`"
 )]
 pub trait Input: validator::Validate {
+    /// The extractor of a `#[secure]` argument `E` holding `Self`
+    /// (`Json<Self>`, `Form<Self>`, `Query<Self>`, `Path<Self>`):
+    /// `Validated<E>`, set by the derive.
+    ///
+    /// `#[secure]` names the extractor through it
+    /// (`<T as Input>::Extractor<Json<T>>`), so that a `T` without `Input`
+    /// is reported once, at `T`, and not again where the handler's
+    /// arguments are extracted.
+    #[doc(hidden)]
+    type Extractor<E>;
+
     /// Appends one [`FieldError`] per error in `errors`, each field path
     /// prefixed with `prefix` (empty at the top level).
     fn field_errors(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>);
 }
 
+/// A JSON array of inputs, `Json<Vec<T>>`: each element is validated, its
+/// errors named by index (`[0].email`).
+impl<T: Input> Input for Vec<T> {
+    type Extractor<E> = Validated<E>;
+
+    fn field_errors(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+        // `validator` reports a collection under this made-up key.
+        if let Some(kind) = errors.errors().get("_tmp_validator") {
+            nested_errors::<T>(kind, prefix, out);
+        }
+    }
+}
+
 /// A field of an [`Input`] marked `#[validate(nested)]`: a struct deriving
-/// `Input`, or an `Option`, `Vec` or `Box` of one.
+/// `Input` (the derive implements this trait too), or an `Option`, `Vec`,
+/// `VecDeque`, slice, array or `Box` of one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a nested validated input",
+    label = "a `#[validate(nested)]` field needs a type that derives `secure_api::Input`",
+    note = "derive `validator::Validate` and `secure_api::Input` on the nested struct; `Option`, `Vec`, `VecDeque`, slices, arrays and `Box` of it work too"
+)]
 pub trait NestedInput {
     /// Appends the errors of `kind`, found at `path`.
     fn nested_errors(kind: &ValidationErrorsKind, path: &str, out: &mut Vec<FieldError>);
 }
 
-impl<T: Input> NestedInput for T {
-    fn nested_errors(kind: &ValidationErrorsKind, path: &str, out: &mut Vec<FieldError>) {
-        match kind {
-            ValidationErrorsKind::Struct(inner) => T::field_errors(inner, path, out),
-            ValidationErrorsKind::List(items) => {
-                for (index, inner) in items {
-                    T::field_errors(inner, &format!("{path}[{index}]"), out);
-                }
+/// [`NestedInput::nested_errors`] of a type deriving [`Input`]: a nested
+/// struct's errors under `path`, a list's under `path[index]`, and the
+/// field's own errors at `path`.
+#[doc(hidden)]
+pub fn nested_errors<T: Input + ?Sized>(
+    kind: &ValidationErrorsKind,
+    path: &str,
+    out: &mut Vec<FieldError>,
+) {
+    match kind {
+        ValidationErrorsKind::Struct(inner) => T::field_errors(inner, path, out),
+        ValidationErrorsKind::List(items) => {
+            for (index, inner) in items {
+                T::field_errors(inner, &format!("{path}[{index}]"), out);
             }
-            ValidationErrorsKind::Field(list) => push_field(list, path, out),
         }
+        ValidationErrorsKind::Field(list) => push_field(list, path, out),
+    }
+}
+
+/// Wrappers whose nested errors are those of the type they hold: `validator`
+/// reports an `Option` as its value and a collection as a list by index.
+macro_rules! nested_through {
+    ($($t:ty),* $(,)?) => {
+        $(impl<T: NestedInput> NestedInput for $t {
+            fn nested_errors(kind: &ValidationErrorsKind, path: &str, out: &mut Vec<FieldError>) {
+                T::nested_errors(kind, path, out);
+            }
+        })*
+    };
+}
+
+nested_through!(
+    Option<T>,
+    Box<T>,
+    Vec<T>,
+    std::collections::VecDeque<T>,
+    [T]
+);
+
+impl<T: NestedInput, const N: usize> NestedInput for [T; N] {
+    fn nested_errors(kind: &ValidationErrorsKind, path: &str, out: &mut Vec<FieldError>) {
+        T::nested_errors(kind, path, out);
     }
 }
 
@@ -109,6 +175,7 @@ pub(crate) struct BodyLimit(pub(crate) usize);
 pub(crate) enum InputRejection {
     UnsupportedMediaType,
     TooLarge,
+    Timeout,
     Malformed,
     Unprocessable(Vec<FieldError>),
 }
@@ -123,6 +190,10 @@ impl InputRejection {
             InputRejection::TooLarge => Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The request body is too large.",
+            ),
+            InputRejection::Timeout => Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "The request body did not arrive in time.",
             ),
             InputRejection::Malformed => Problem::new(
                 StatusCode::BAD_REQUEST,
@@ -251,6 +322,17 @@ impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::Path<
     }
 }
 
+impl<T: DeserializeOwned + 'static> FromRequest for Unvalidated<web::Path<T>> {
+    type Error = actix_web::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let path = web::Path::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(Unvalidated(path.await?)) })
+    }
+}
+
 /// Runs the `validator` rules of `value`.
 fn validate<T: Input>(value: &T) -> Result<(), InputRejection> {
     value.validate().map_err(|errors| {
@@ -313,18 +395,41 @@ async fn read_limited(req: &HttpRequest, payload: &mut Payload) -> Result<Bytes,
             return Err(InputRejection::TooLarge);
         }
     }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| match e {
-            actix_web::error::PayloadError::Overflow => InputRejection::TooLarge,
-            _ => InputRejection::Malformed,
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(InputRejection::TooLarge);
+    let read = async {
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| match e {
+                actix_web::error::PayloadError::Overflow => InputRejection::TooLarge,
+                _ => InputRejection::Malformed,
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(InputRejection::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
+        Ok(body.freeze())
+    };
+    actix_web::rt::time::timeout(BODY_TIMEOUT, read)
+        .await
+        .unwrap_or(Err(InputRejection::Timeout))
+}
+
+/// How long a client may take to send a whole request body (30 seconds),
+/// so a slow sender cannot hold a worker's connection open for ever.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The longest field path echoed in an `errors` entry, in characters; a
+/// longer client-chosen member name is cut and ends in `…`.
+pub const MAX_FIELD_CHARS: usize = 64;
+
+/// A client-chosen path, cut to [`MAX_FIELD_CHARS`].
+fn shown(path: String) -> String {
+    if path.chars().count() <= MAX_FIELD_CHARS {
+        return path;
     }
-    Ok(body.freeze())
+    let mut cut: String = path.chars().take(MAX_FIELD_CHARS).collect();
+    cut.push('…');
+    cut
 }
 
 /// Strict JSON: a first pass that refuses duplicate keys and deep nesting,
@@ -341,7 +446,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, InputRe
     let mut track = serde_path_to_error::Track::new();
     let typed = serde_ignored::deserialize(
         serde_path_to_error::Deserializer::new(&mut de, &mut track),
-        |path| unknown.push(FieldError::new(ignored_path(&path), "unknown_field")),
+        |path| unknown.push(FieldError::new(shown(ignored_path(&path)), "unknown_field")),
     );
     match typed {
         Ok(value) if unknown.is_empty() => Ok(value),
@@ -365,7 +470,7 @@ fn urlencoded<T: DeserializeOwned>(
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
     let typed = serde_ignored::deserialize(
         serde_path_to_error::Deserializer::new(de, &mut track),
-        |path| unknown.push(FieldError::new(ignored_path(&path), "unknown_field")),
+        |path| unknown.push(FieldError::new(shown(ignored_path(&path)), "unknown_field")),
     );
     match typed {
         Ok(value) if unknown.is_empty() || !reject_unknown => Ok(value),
@@ -387,7 +492,7 @@ fn data_error(path: &serde_path_to_error::Path, message: &str) -> FieldError {
     let code = if message.starts_with("missing field") {
         // serde's fixed wording: "missing field `name`".
         let name = message.split('`').nth(1).unwrap_or_default();
-        return FieldError::new(join(&at, name), "missing_field");
+        return FieldError::new(shown(join(&at, name)), "missing_field");
     } else if message.starts_with("unknown field") {
         "unknown_field"
     } else if message.starts_with("invalid type") {
@@ -397,7 +502,7 @@ fn data_error(path: &serde_path_to_error::Path, message: &str) -> FieldError {
     } else {
         "invalid_value"
     };
-    FieldError::new(at, code)
+    FieldError::new(shown(at), code)
 }
 
 /// `address.postal`, `items[0].postal` from serde_path_to_error.

@@ -49,8 +49,9 @@ async fn customer(id: web::Path<String>) -> impl Responder {
     format!("customer:{id}")
 }
 
-/// Editors post JSON; the body is read only after the checks.
-#[secure(role = "editor")]
+/// Editors post JSON; the body is read only after the checks, and parsed
+/// strictly but with no rules (free-form `Value`).
+#[secure(role = "editor", unvalidated(body))]
 #[post("/echo")]
 async fn echo(body: web::Json<Value>) -> impl Responder {
     HttpResponse::Ok().json(body.into_inner())

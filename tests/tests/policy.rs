@@ -248,3 +248,28 @@ async fn behind_a_trusted_proxy_the_client_is_the_rightmost_untrusted_hop() {
         StatusCode::OK
     );
 }
+
+#[actix_web::test]
+async fn over_https_credentials_in_the_url_are_refused_on_unrouted_paths_too() {
+    let app = service(behind_proxy()).await;
+    let req = TestRequest::get()
+        .uri("/nope?access_token=abc")
+        .peer_addr("10.1.2.3:5000".parse().unwrap_or_else(|e| panic!("{e}")))
+        .insert_header(("x-forwarded-proto", "https"));
+    let a = send(&app, req).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.header("content-type"), "application/problem+json");
+    assert_eq!(
+        a.header("strict-transport-security"),
+        "max-age=31536000; includeSubDomains"
+    );
+    // One hop in clear, and the request is plain HTTP: no HSTS.
+    let mixed = TestRequest::get()
+        .uri("/open")
+        .peer_addr("10.1.2.3:5000".parse().unwrap_or_else(|e| panic!("{e}")))
+        .insert_header(("x-forwarded-proto", "https, http"));
+    assert_eq!(
+        send(&app, mixed).await.header("strict-transport-security"),
+        ""
+    );
+}

@@ -69,7 +69,7 @@ pub(crate) enum Command {
 #[derive(Debug, Args)]
 pub(crate) struct TokenArgs {
     /// The token's subject (`sub` claim), e.g. `c-1001`.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub(crate) sub: String,
     /// A role of the `roles` claim; repeat for several.
     #[arg(long = "role", required = true, value_parser = ROLE_NAMES)]

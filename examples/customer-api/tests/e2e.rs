@@ -517,11 +517,11 @@ async fn create(server: &Server, client: &Client) -> TestResult {
     assert_eq!(
         body["errors"],
         json!([
-            { "field": "balance_cents", "code": "range" },
-            { "field": "card_number", "code": "luhn" },
-            { "field": "email", "code": "email" },
             { "field": "name", "code": "length" },
+            { "field": "email", "code": "email" },
             { "field": "ssn", "code": "ssn" },
+            { "field": "card_number", "code": "luhn" },
+            { "field": "balance_cents", "code": "range" },
         ])
     );
     let mut unknown = new.clone();
@@ -557,6 +557,105 @@ async fn create(server: &Server, client: &Client) -> TestResult {
         .send()
         .await?;
     problem(res, StatusCode::BAD_REQUEST).await?;
+
+    // The issue's cases, over a real client: one broken rule names one field;
+    // an extra `role` is mass assignment and creates nothing; a duplicate key
+    // is 400; a wrong type names the field; 64 KiB + 1 is 413; a JSON-like
+    // but different media type is 415.
+    let post_raw = |body: String, content_type: &'static str| {
+        client
+            .post(&url)
+            .bearer_auth(&editor)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let ann =
+        r#""name":"Ann","email":"a@b.test","ssn":"123-45-6789","card_number":"4111111111111111""#;
+    let count = |v: Value| v.as_array().map_or(0, Vec::len);
+    let admin_list = || {
+        client
+            .get(format!("{}/v1/customers?limit=100", server.https))
+            .bearer_auth(token("root", &["admin"]).unwrap_or_default())
+            .send()
+    };
+    let before = count(admin_list().await?.json().await?);
+    let body = problem(
+        post_raw(
+            format!("{{{ann},\"balance_cents\":-1}}"),
+            "application/json",
+        )
+        .await?,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await?;
+    assert_eq!(
+        body["errors"],
+        json!([{ "field": "balance_cents", "code": "range" }])
+    );
+    let body = problem(
+        post_raw(
+            format!("{{{ann},\"balance_cents\":-1,\"role\":\"admin\"}}"),
+            "application/json",
+        )
+        .await?,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await?;
+    assert!(
+        body["errors"]
+            .as_array()
+            .is_some_and(|e| e.contains(&json!({ "field": "role", "code": "unknown_field" }))),
+        "{body}"
+    );
+    assert_eq!(
+        count(admin_list().await?.json().await?),
+        before,
+        "nothing created"
+    );
+    let dup = format!("{{\"name\":\"A\",{ann},\"balance_cents\":1}}");
+    problem(
+        post_raw(dup, "application/json").await?,
+        StatusCode::BAD_REQUEST,
+    )
+    .await?;
+    let body = problem(
+        post_raw(
+            format!("{{{ann},\"balance_cents\":\"5\"}}"),
+            "application/json",
+        )
+        .await?,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await?;
+    assert_eq!(
+        body["errors"],
+        json!([{ "field": "balance_cents", "code": "invalid_type" }])
+    );
+    let big = format!(
+        "{{{ann},\"balance_cents\":1,\"pad\":\"{}\"}}",
+        "x".repeat(64 * 1024)
+    );
+    problem(
+        post_raw(big, "application/json").await?,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await?;
+    problem(
+        post_raw(
+            format!("{{{ann},\"balance_cents\":1}}"),
+            "application/vnd.evil+json",
+        )
+        .await?,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    )
+    .await?;
+    let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
+    problem(
+        post_raw(deep, "application/json").await?,
+        StatusCode::BAD_REQUEST,
+    )
+    .await?;
 
     let viewer = token("c-1001", &["viewer"])?;
     let res = client

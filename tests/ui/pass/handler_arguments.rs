@@ -4,16 +4,18 @@
 
 use actix_web::{get, post, web, HttpRequest, Responder};
 use secure_api::secure;
+use secure_api::Input;
 use serde::Deserialize;
+use validator::Validate;
 
 secure_api::roles! { admin > editor > viewer; reporting; }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, Input)]
 struct NewCustomer {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Validate, Input)]
 struct Page {
     page: u32,
 }

@@ -1,0 +1,449 @@
+//! `#[derive(Redact)]` for real: the JSON serde writes, redacted for viewers
+//! holding different roles, compared exactly; and `Debug` output, which
+//! never shows a secret.
+
+use std::collections::{BTreeMap, HashMap};
+
+use secure_api::redact::redacted;
+use secure_api::{Redact, Viewer};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+secure_api::roles! { admin > editor > viewer; reporting; }
+
+/// `value`'s JSON as a viewer holding `roles` receives it.
+fn as_seen_by<T: Serialize + Redact>(value: &T, roles: &[&str]) -> Value {
+    let roles: Vec<String> = roles.iter().map(|role| (*role).to_owned()).collect();
+    redacted(value, &Viewer::with_roles(&roles)).unwrap_or_else(|e| panic!("serialising: {e}"))
+}
+
+const SSN: &str = "123-45-6789";
+const CARD: &str = "4111111111111111";
+const NOTES: &str = "VIP, prefers phone";
+
+#[derive(Serialize, Redact)]
+struct Customer {
+    name: String,
+    #[redact(mask(last = 4))]
+    ssn: String,
+    #[redact(mask(last = 4), unless_role = "admin")]
+    card: String,
+    #[redact(hide)]
+    notes: String,
+    #[redact(hide, unless_role = "admin")]
+    risk: u8,
+}
+
+fn customer() -> Customer {
+    Customer {
+        name: "Ada".into(),
+        ssn: SSN.into(),
+        card: CARD.into(),
+        notes: NOTES.into(),
+        risk: 7,
+    }
+}
+
+#[test]
+fn masks_keep_the_last_characters_and_hidden_members_are_removed() {
+    assert_eq!(
+        as_seen_by(&customer(), &[]),
+        json!({ "name": "Ada", "ssn": "***-**-6789", "card": "************1111" })
+    );
+}
+
+#[test]
+fn unless_role_shows_the_value_to_that_role_and_the_roles_above_only() {
+    let for_admin = json!({
+        "name": "Ada", "ssn": "***-**-6789", "card": CARD, "risk": 7
+    });
+    assert_eq!(as_seen_by(&customer(), &["admin"]), for_admin);
+    let masked = json!({ "name": "Ada", "ssn": "***-**-6789", "card": "************1111" });
+    for roles in [
+        &["editor"][..],
+        &["viewer"],
+        &["reporting"],
+        &["Admin"],
+        &["editor", "viewer"],
+    ] {
+        assert_eq!(as_seen_by(&customer(), roles), masked, "{roles:?}");
+    }
+    // Holding admin among other roles is enough.
+    assert_eq!(as_seen_by(&customer(), &["viewer", "admin"]), for_admin);
+}
+
+/// Roles declared above the one named see the value too.
+#[derive(Serialize, Redact)]
+struct Draft {
+    #[redact(hide, unless_role = "editor")]
+    body: String,
+}
+
+#[test]
+fn a_role_above_unless_role_sees_the_value() {
+    let draft = Draft {
+        body: "text".into(),
+    };
+    assert_eq!(as_seen_by(&draft, &["admin"]), json!({ "body": "text" }));
+    assert_eq!(as_seen_by(&draft, &["editor"]), json!({ "body": "text" }));
+    assert_eq!(as_seen_by(&draft, &["viewer"]), json!({}));
+}
+
+#[derive(Serialize, Redact)]
+struct Account {
+    id: u32,
+    /// A type of another crate: left as it is.
+    #[redact(skip)]
+    opened_from: std::net::IpAddr,
+    owner: Customer,
+    previous_owners: Vec<Customer>,
+    co_owner: Option<Customer>,
+    no_co_owner: Option<Customer>,
+    by_branch: HashMap<String, Customer>,
+    by_code: BTreeMap<String, Box<Customer>>,
+}
+
+#[test]
+fn nested_types_redact_their_own_fields_through_vec_option_and_maps_and_skip_leaves_as_is() {
+    let account = Account {
+        id: 1,
+        opened_from: std::net::IpAddr::from([203, 0, 113, 7]),
+        owner: customer(),
+        previous_owners: vec![customer(), customer()],
+        co_owner: Some(customer()),
+        no_co_owner: None,
+        by_branch: HashMap::from([("north".to_owned(), customer())]),
+        by_code: BTreeMap::from([("c1".to_owned(), Box::new(customer()))]),
+    };
+    let masked = json!({ "name": "Ada", "ssn": "***-**-6789", "card": "************1111" });
+    assert_eq!(
+        as_seen_by(&account, &["viewer"]),
+        json!({
+            "id": 1,
+            "opened_from": "203.0.113.7",
+            "owner": masked,
+            "previous_owners": [masked, masked],
+            "co_owner": masked,
+            "no_co_owner": null,
+            "by_branch": { "north": masked },
+            "by_code": { "c1": masked },
+        })
+    );
+    let json = as_seen_by(&account, &["admin"]);
+    assert_eq!(json["previous_owners"][1]["card"], CARD);
+    assert_eq!(json["by_branch"]["north"]["risk"], 7);
+    assert_eq!(json["by_code"]["c1"]["ssn"], "***-**-6789");
+}
+
+#[derive(Serialize, Redact)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    display_name: String,
+    #[redact(mask(last = 4))]
+    phone_number: String,
+    #[serde(rename = "e-mail")]
+    #[redact(hide, unless_role = "admin")]
+    email_address: String,
+    #[serde(rename(serialize = "dob"))]
+    #[redact(hide)]
+    date_of_birth: String,
+    #[serde(skip)]
+    #[redact(hide)]
+    #[allow(dead_code)]
+    password_hash: String,
+    home_address: Address,
+}
+
+#[derive(Serialize, Redact)]
+#[serde(rename_all = "SCREAMING-KEBAB-CASE")]
+struct Address {
+    street_line: String,
+    #[redact(mask(last = 2))]
+    postal_code: String,
+}
+
+fn profile() -> Profile {
+    Profile {
+        display_name: "ada".into(),
+        phone_number: "+44 20 7946 0018".into(),
+        email_address: "ada@example.com".into(),
+        date_of_birth: "1815-12-10".into(),
+        password_hash: "$argon2id$secret".into(),
+        home_address: Address {
+            street_line: "12 St James's Square".into(),
+            postal_code: "SW1Y 4JH".into(),
+        },
+    }
+}
+
+#[test]
+fn members_are_found_under_the_names_serde_gives_them() {
+    assert_eq!(
+        as_seen_by(&profile(), &["editor"]),
+        json!({
+            "displayName": "ada",
+            "phoneNumber": "+** ** **** 0018",
+            "homeAddress": { "STREET-LINE": "12 St James's Square", "POSTAL-CODE": "**** *JH" },
+        })
+    );
+    assert_eq!(
+        as_seen_by(&profile(), &["admin"])["e-mail"],
+        "ada@example.com"
+    );
+}
+
+/// Externally tagged (serde's default), with every kind of variant.
+#[derive(Serialize, Redact)]
+#[serde(rename_all = "snake_case")]
+enum Payment {
+    Cash,
+    Card {
+        #[redact(mask(last = 4), unless_role = "admin")]
+        number: String,
+        holder: String,
+    },
+    #[serde(rename = "iban")]
+    BankAccount(#[redact(mask(last = 4))] String),
+    Voucher(String, #[redact(hide)] String),
+    Customer(Customer),
+}
+
+#[test]
+fn externally_tagged_enums() {
+    let viewer = &["viewer"][..];
+    assert_eq!(as_seen_by(&Payment::Cash, viewer), json!("cash"));
+    let card = Payment::Card {
+        number: CARD.into(),
+        holder: "Ada".into(),
+    };
+    assert_eq!(
+        as_seen_by(&card, viewer),
+        json!({ "card": { "number": "************1111", "holder": "Ada" } })
+    );
+    assert_eq!(
+        as_seen_by(&card, &["admin"]),
+        json!({ "card": { "number": CARD, "holder": "Ada" } })
+    );
+    assert_eq!(
+        as_seen_by(
+            &Payment::BankAccount("GB33BUKB20201555555555".into()),
+            &["admin"]
+        ),
+        json!({ "iban": "******************5555" })
+    );
+    assert_eq!(
+        as_seen_by(&Payment::Voucher("V-1".into(), "PIN-4242".into()), viewer),
+        json!({ "voucher": ["V-1", null] })
+    );
+    assert_eq!(
+        as_seen_by(&Payment::Customer(customer()), viewer),
+        json!({ "customer": { "name": "Ada", "ssn": "***-**-6789", "card": "************1111" } })
+    );
+}
+
+/// Internally tagged: the fields sit next to the tag.
+#[derive(Serialize, Redact)]
+#[serde(
+    tag = "kind",
+    rename_all = "lowercase",
+    rename_all_fields = "camelCase"
+)]
+enum Event {
+    Login {
+        user_name: String,
+        #[redact(hide)]
+        client_ip: String,
+    },
+    Purchase(Customer),
+    Logout,
+}
+
+#[test]
+fn internally_tagged_enums() {
+    let login = Event::Login {
+        user_name: "ada".into(),
+        client_ip: "203.0.113.7".into(),
+    };
+    assert_eq!(
+        as_seen_by(&login, &["admin"]),
+        json!({ "kind": "login", "userName": "ada" })
+    );
+    assert_eq!(
+        as_seen_by(&Event::Purchase(customer()), &[]),
+        json!({ "kind": "purchase", "name": "Ada", "ssn": "***-**-6789", "card": "************1111" })
+    );
+    assert_eq!(as_seen_by(&Event::Logout, &[]), json!({ "kind": "logout" }));
+}
+
+/// Adjacently tagged: the variant's content under its own member.
+#[derive(Serialize, Redact)]
+#[serde(tag = "t", content = "c")]
+enum Message {
+    Text(String),
+    Secret(#[redact(mask(last = 2), unless_role = "reporting")] String),
+    Signed {
+        body: String,
+        #[redact(hide)]
+        signature: String,
+    },
+    Ping,
+}
+
+#[test]
+fn adjacently_tagged_enums() {
+    assert_eq!(
+        as_seen_by(&Message::Text("hello".into()), &[]),
+        json!({ "t": "Text", "c": "hello" })
+    );
+    assert_eq!(
+        as_seen_by(&Message::Secret("launch-42".into()), &["admin"]),
+        json!({ "t": "Secret", "c": "******-42" })
+    );
+    assert_eq!(
+        as_seen_by(&Message::Secret("launch-42".into()), &["reporting"]),
+        json!({ "t": "Secret", "c": "launch-42" })
+    );
+    let signed = Message::Signed {
+        body: "b".into(),
+        signature: "sig".into(),
+    };
+    assert_eq!(
+        as_seen_by(&signed, &["admin"]),
+        json!({ "t": "Signed", "c": { "body": "b" } })
+    );
+    assert_eq!(as_seen_by(&Message::Ping, &[]), json!({ "t": "Ping" }));
+}
+
+/// Untagged: nothing says which variant it is, so it is redacted as each.
+#[derive(Serialize, Redact)]
+#[serde(untagged)]
+enum Lookup {
+    Found(Customer),
+    Missing { reason: String },
+}
+
+#[test]
+fn untagged_enums_are_redacted_as_each_variant() {
+    assert_eq!(
+        as_seen_by(&Lookup::Found(customer()), &[]),
+        json!({ "name": "Ada", "ssn": "***-**-6789", "card": "************1111" })
+    );
+    assert_eq!(
+        as_seen_by(
+            &Lookup::Missing {
+                reason: "gone".into()
+            },
+            &[]
+        ),
+        json!({ "reason": "gone" })
+    );
+}
+
+/// Flattened fields: their own type redacts the parent object.
+#[derive(Serialize, Redact)]
+struct Order {
+    id: u32,
+    #[serde(flatten)]
+    buyer: Customer,
+}
+
+/// Newtype and tuple structs.
+#[derive(Serialize, Redact)]
+struct Ssn(#[redact(mask(last = 4))] String);
+
+#[derive(Serialize, Redact)]
+struct Pair(String, #[redact(hide)] String);
+
+#[derive(Serialize, Redact)]
+#[serde(transparent)]
+struct Wrapped {
+    inner: Customer,
+}
+
+/// Generic types redact through their parameters.
+#[derive(Serialize, Redact)]
+struct Page<T> {
+    items: Vec<T>,
+    total: usize,
+}
+
+#[test]
+fn flattened_newtype_tuple_transparent_and_generic_types() {
+    let masked = json!({ "name": "Ada", "ssn": "***-**-6789", "card": "************1111" });
+    assert_eq!(
+        as_seen_by(
+            &Order {
+                id: 9,
+                buyer: customer()
+            },
+            &[]
+        ),
+        json!({ "id": 9, "name": "Ada", "ssn": "***-**-6789", "card": "************1111" })
+    );
+    assert_eq!(
+        as_seen_by(&Ssn(SSN.into()), &["admin"]),
+        json!("***-**-6789")
+    );
+    assert_eq!(
+        as_seen_by(&Pair("a".into(), "b".into()), &[]),
+        json!(["a", null])
+    );
+    assert_eq!(as_seen_by(&Wrapped { inner: customer() }, &[]), masked);
+    assert_eq!(
+        as_seen_by(
+            &Page {
+                items: vec![customer()],
+                total: 1
+            },
+            &[]
+        ),
+        json!({ "items": [masked], "total": 1 })
+    );
+}
+
+#[test]
+fn debug_never_shows_a_secret_whoever_reads_it() {
+    let printed = [
+        format!("{:?}", customer()),
+        format!("{:#?}", customer()),
+        format!("{:?}", profile()),
+        format!(
+            "{:?}",
+            Payment::Card {
+                number: CARD.into(),
+                holder: "Ada".into()
+            }
+        ),
+        format!("{:?}", Payment::Voucher("V-1".into(), "PIN-4242".into())),
+        format!("{:?}", Message::Secret("launch-42".into())),
+        format!("{:?}", Ssn(SSN.into())),
+        format!(
+            "{:?}",
+            Page {
+                items: vec![customer()],
+                total: 1
+            }
+        ),
+    ];
+    for text in &printed {
+        for secret in [
+            SSN,
+            CARD,
+            NOTES,
+            "PIN-4242",
+            "launch",
+            "ada@example.com",
+            "argon2id",
+            "7946",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    assert_eq!(
+        printed[0],
+        r#"Customer { name: "Ada", ssn: "***-**-6789", card: "************1111", notes: [REDACTED], risk: [REDACTED] }"#
+    );
+    assert_eq!(printed[4], r#"Voucher("V-1", [REDACTED])"#);
+    assert_eq!(printed[6], r#"Ssn("***-**-6789")"#);
+    assert_eq!(format!("{:?}", Payment::Cash), "Cash");
+}

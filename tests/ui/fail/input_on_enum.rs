@@ -1,0 +1,10 @@
+use secure_api::Input;
+use serde::Deserialize;
+
+#[derive(Deserialize, Input)]
+enum Choice {
+    A,
+    B,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use secure_api::Redact;
+use serde::Serialize;
+
+secure_api::roles! { admin > editor > viewer; reporting; }
+
+#[derive(Serialize, Redact)]
+struct Customer {
+    #[redact(mask(last = 4), unless_role = "auditor")]
+    ssn: String,
+}
+
+fn main() {}
