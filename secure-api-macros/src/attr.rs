@@ -27,6 +27,8 @@ pub(crate) const KEYS: &[&str] = &[
     "owner",
     "rate",
     "version",
+    "burst",
+    "rate_key",
     "unvalidated",
     "body_limit",
 ];
@@ -61,6 +63,10 @@ pub(crate) struct SecureArgs {
     pub(crate) owner: Option<OwnerKey>,
     /// `rate = "100/15m"`.
     pub(crate) rate: Option<RateKey>,
+    /// `burst = 50`: requests admitted at once, overriding the rate's count.
+    pub(crate) burst: Option<u32>,
+    /// `rate_key = "ip" | "principal"`.
+    pub(crate) rate_key: Option<RateKeyKind>,
     /// `version = "v1"`.
     pub(crate) version: Option<VersionKey>,
     /// `unvalidated(body, query)`.
@@ -108,6 +114,14 @@ pub(crate) struct RateKey {
     pub(crate) count: u32,
     /// The window's length in seconds, at least 1.
     pub(crate) window_secs: u64,
+}
+
+/// `rate_key = "ip"` or `"principal"`: whose bucket a request is charged to.
+pub(crate) enum RateKeyKind {
+    /// The client IP, even when authenticated.
+    Ip,
+    /// The principal; `public` routes cannot use it.
+    Principal,
 }
 
 /// `version = "v1"`.
@@ -190,6 +204,31 @@ impl SecureArgs {
                 });
                 self.rate = self.rate.take().or(rate);
             }
+            "burst" => {
+                let burst = int_value(meta, "burst = 50", errors).and_then(|lit| {
+                    match lit.base10_parse::<u64>() {
+                        Ok(n) if n >= 1 && n <= u64::from(u32::MAX) => u32::try_from(n).ok(),
+                        _ => {
+                            errors.spanned(&lit, "invalid `burst`: expected a whole number from 1 to 4294967295 (u32::MAX), e.g. `burst = 50`");
+                            None
+                        }
+                    }
+                });
+                self.burst = self.burst.take().or(burst);
+            }
+            "rate_key" => {
+                let kind = string_value(meta, "rate_key = \"ip\"", errors).and_then(|lit| {
+                    match lit.value().as_str() {
+                        "ip" => Some(RateKeyKind::Ip),
+                        "principal" => Some(RateKeyKind::Principal),
+                        other => {
+                            errors.spanned(&lit, format!("invalid `rate_key` \"{other}\"; expected one of \"ip\", \"principal\""));
+                            None
+                        }
+                    }
+                });
+                self.rate_key = self.rate_key.take().or(kind);
+            }
             "version" => {
                 let version = string_value(meta, "version = \"v1\"", errors).and_then(|lit| {
                     parse_version(&lit.value())
@@ -267,6 +306,26 @@ const OWNER_FORM: &str = "`owner(param = \"id\")` or `owner(param = \"id\", unle
 
 /// The string literal of `key = "..."`; records an error showing `example`
 /// when the key has another shape.
+/// The integer literal of `key = 50`, or an error showing `example`.
+pub(crate) fn int_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<syn::LitInt> {
+    let key = meta.path();
+    if let Meta::NameValue(name_value) = meta
+        && let Expr::Lit(ExprLit {
+            lit: Lit::Int(lit), ..
+        }) = &name_value.value
+    {
+        return Some(lit.clone());
+    }
+    errors.spanned(
+        meta,
+        format!(
+            "`{}` expects a whole number: `{example}`",
+            quote::quote!(#key)
+        ),
+    );
+    None
+}
+
 pub(crate) fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<LitStr> {
     let key = meta.path();
     match meta {

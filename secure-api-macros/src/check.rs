@@ -23,6 +23,8 @@ pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, errors: 
         access_is_stated(args, errors);
         public_has_no_role(args, errors);
         public_has_no_owner(args, errors);
+        rate_options_need_a_rate(args, errors);
+        public_is_limited_by_ip(args, errors);
     }
     match target {
         Some(Target::Handler(handler)) => {
@@ -39,6 +41,34 @@ pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, errors: 
         }
         Some(Target::NotAFunction(span)) => is_a_function(*span, errors),
         None => {}
+    }
+}
+
+/// `burst` and `rate_key` refine a `rate`; alone they would limit nothing.
+fn rate_options_need_a_rate(args: &SecureArgs, errors: &mut Errors) {
+    if args.rate.is_some() || position(args, "rate").is_some() {
+        return;
+    }
+    for name in ["burst", "rate_key"] {
+        if let Some(index) = position(args, name) {
+            errors.spanned(
+                &args.keys[index],
+                format!("`{name}` needs a `rate = \"N/W\"` to refine; add one, e.g. `rate = \"100/15m\"`"),
+            );
+        }
+    }
+}
+
+/// A `public` route has no principal to key a bucket by.
+fn public_is_limited_by_ip(args: &SecureArgs, errors: &mut Errors) {
+    if args.public.is_some()
+        && matches!(args.rate_key, Some(crate::attr::RateKeyKind::Principal))
+        && let Some(index) = position(args, "rate_key")
+    {
+        errors.spanned(
+            &args.keys[index],
+            "`rate_key = \"principal\"` cannot apply to a `public` route, which has no principal; use `rate_key = \"ip\"` or a role",
+        );
     }
 }
 

@@ -245,9 +245,17 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
         Some(rate) => {
             let count = proc_macro2::Literal::u32_unsuffixed(rate.count);
             let window_secs = proc_macro2::Literal::u64_unsuffixed(rate.window_secs);
-            quote! { ::core::option::Option::Some(::secure_api::__private::Quota::__new(#count, #window_secs)) }
+            let burst = proc_macro2::Literal::u32_unsuffixed(args.burst.unwrap_or(rate.count));
+            quote! { ::core::option::Option::Some(::secure_api::__private::Quota::__new(#count, #window_secs, #burst)) }
         }
         None => quote! { ::core::option::Option::None },
+    };
+    let rate_key = match &args.rate_key {
+        Some(crate::attr::RateKeyKind::Ip) => quote! { ::secure_api::__private::RateKeyKind::Ip },
+        Some(crate::attr::RateKeyKind::Principal) => {
+            quote! { ::secure_api::__private::RateKeyKind::Principal }
+        }
+        None => quote! { ::secure_api::__private::RateKeyKind::Auto },
     };
     let body_limit = match &args.body_limit {
         Some(limit) => {
@@ -263,6 +271,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             access: #access,
             owner: #owner,
             rate: #rate,
+            rate_key: #rate_key,
             body_limit: #body_limit,
         }
     }

@@ -14,7 +14,7 @@ pub use secure_api_macros::roles;
 
 pub use crate::authz::{Access, Owner, Role};
 pub use crate::problem::FieldError;
-pub use crate::rate_limit::Quota;
+pub use crate::rate_limit::{Quota, RateKeyKind};
 pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
 pub use crate::validation::{
     DEFAULT_BODY_LIMIT, Input, NestedInput, Unvalidated, Validated, join, nested_errors, push_field,
@@ -37,6 +37,8 @@ pub struct Policy {
     pub owner: Option<Owner>,
     /// The quota, if any.
     pub rate: Option<Quota>,
+    /// Whose bucket a request is charged to (`rate_key`).
+    pub rate_key: RateKeyKind,
     /// The largest request body accepted, in bytes (`body_limit`).
     pub body_limit: usize,
 }

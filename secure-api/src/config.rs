@@ -71,6 +71,12 @@ pub mod env {
     pub const JWT_LEEWAY_SECONDS: &str = "SECURE_API_JWT_LEEWAY_SECONDS";
     /// Comma-separated IPs or CIDRs of proxies whose forwarding headers are believed.
     pub const TRUSTED_PROXIES: &str = "SECURE_API_TRUSTED_PROXIES";
+    /// Prefix length (0 to 128) IPv6 clients are grouped by for rate limits.
+    pub const IPV6_PREFIX_LENGTH: &str = "SECURE_API_IPV6_PREFIX_LENGTH";
+    /// Failed authentications per client IP per minute before 429.
+    pub const AUTH_FAILURES_PER_MINUTE: &str = "SECURE_API_AUTH_FAILURES_PER_MINUTE";
+    /// The most client keys tracked per rate-limited route.
+    pub const RATE_LIMIT_MAX_KEYS: &str = "SECURE_API_RATE_LIMIT_MAX_KEYS";
 }
 
 /// Validated security configuration: token keys and claims rules, realm,
@@ -84,6 +90,32 @@ pub struct SecurityConfig {
     secret: Option<SecretString>,
     development_mode: bool,
     trusted_proxies: Vec<IpNet>,
+    limits: Limits,
+}
+
+/// Rate-limit settings of a [`SecurityConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// IPv6 clients share a bucket per prefix of this length (default 64).
+    pub ipv6_prefix_len: u8,
+    /// The most keys tracked per rate-limited route (default 100,000).
+    pub max_keys: usize,
+    /// Failed authentications per client IP within `auth_failure_window_secs`
+    /// before its credentialed requests get 429 (default 20).
+    pub auth_failures: u32,
+    /// The failure window in seconds (default 60).
+    pub auth_failure_window_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            ipv6_prefix_len: 64,
+            max_keys: crate::rate_limit::DEFAULT_MAX_KEYS,
+            auth_failures: crate::rate_limit::brute_force::DEFAULT_FAILURES,
+            auth_failure_window_secs: crate::rate_limit::brute_force::DEFAULT_WINDOW_SECS,
+        }
+    }
 }
 
 impl fmt::Debug for SecurityConfig {
@@ -94,6 +126,7 @@ impl fmt::Debug for SecurityConfig {
             .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
             .field("development_mode", &self.development_mode)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -132,6 +165,11 @@ impl SecurityConfig {
     /// The proxies whose forwarding headers are believed.
     pub fn trusted_proxies(&self) -> &[IpNet] {
         &self.trusted_proxies
+    }
+
+    /// The rate-limit settings.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     pub(crate) fn verifier(&self) -> &JwtVerifier {
@@ -174,6 +212,7 @@ pub struct SecurityConfigBuilder {
     jwks_file: Option<PathBuf>,
     trusted_proxies: Vec<IpNet>,
     development_mode: bool,
+    limits: Limits,
 }
 
 impl fmt::Debug for SecurityConfigBuilder {
@@ -187,11 +226,35 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("jwks_file", &self.jwks_file)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("development_mode", &self.development_mode)
+            .field("limits", &self.limits)
             .finish()
     }
 }
 
 impl SecurityConfigBuilder {
+    /// IPv6 clients share a rate-limit bucket per prefix of `len` bits
+    /// (0 to 128; default 64, one subscriber's network).
+    pub fn ipv6_prefix_len(mut self, len: u8) -> Self {
+        self.limits.ipv6_prefix_len = len;
+        self
+    }
+
+    /// The most client keys tracked per rate-limited route (default
+    /// 100,000); past it, new keys share one overflow bucket.
+    pub fn max_rate_keys(mut self, keys: usize) -> Self {
+        self.limits.max_keys = keys;
+        self
+    }
+
+    /// After `failures` failed authentications from one client IP within
+    /// `window_secs` seconds, its credentialed requests get 429 until the
+    /// window ends (default 20 per 60 s).
+    pub fn auth_failure_limit(mut self, failures: u32, window_secs: u64) -> Self {
+        self.limits.auth_failures = failures;
+        self.limits.auth_failure_window_secs = window_secs;
+        self
+    }
+
     /// The realm of `WWW-Authenticate` challenges (RFC 6750 §3). Default:
     /// the audience.
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
@@ -280,6 +343,46 @@ impl SecurityConfigBuilder {
         if let Some(v) = var(env::TRUSTED_PROXIES)? {
             self.trusted_proxies = parse_proxies(&v)?;
         }
+        if let Some(v) = var(env::IPV6_PREFIX_LENGTH)? {
+            self.limits.ipv6_prefix_len = v
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|n| *n <= 128)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        env::IPV6_PREFIX_LENGTH,
+                        format!("`{v}` is not a prefix length from 0 to 128"),
+                    )
+                })?;
+        }
+        if let Some(v) = var(env::AUTH_FAILURES_PER_MINUTE)? {
+            self.limits.auth_failures = v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        env::AUTH_FAILURES_PER_MINUTE,
+                        format!("`{v}` is not a whole number of at least 1"),
+                    )
+                })?;
+            self.limits.auth_failure_window_secs = 60;
+        }
+        if let Some(v) = var(env::RATE_LIMIT_MAX_KEYS)? {
+            self.limits.max_keys = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        env::RATE_LIMIT_MAX_KEYS,
+                        format!("`{v}` is not a whole number of at least 1"),
+                    )
+                })?;
+        }
         Ok(self)
     }
 
@@ -293,6 +396,18 @@ impl SecurityConfigBuilder {
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
         let issuer = required(self.issuer, env::JWT_ISSUER)?;
         let audience = required(self.audience, env::JWT_AUDIENCE)?;
+        if self.limits.ipv6_prefix_len > 128 {
+            return Err(ConfigError::new(
+                env::IPV6_PREFIX_LENGTH,
+                "must be from 0 to 128",
+            ));
+        }
+        if self.limits.auth_failures == 0 || self.limits.auth_failure_window_secs == 0 {
+            return Err(ConfigError::new(
+                env::AUTH_FAILURES_PER_MINUTE,
+                "must be at least 1 per at least 1 second",
+            ));
+        }
         let leeway = self.leeway_seconds.unwrap_or(DEFAULT_LEEWAY_SECONDS);
         if leeway > 86_400 {
             return Err(ConfigError::new(
@@ -342,6 +457,7 @@ impl SecurityConfigBuilder {
             secret,
             development_mode,
             trusted_proxies: self.trusted_proxies,
+            limits: self.limits,
         })
     }
 }

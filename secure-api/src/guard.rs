@@ -7,6 +7,7 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
 
@@ -15,8 +16,8 @@ use crate::auth::rejection::Rejection;
 use crate::auth::{self, Principal};
 use crate::authz::Access;
 use crate::headers::SecurityState;
-use crate::rate_limit::RateKey;
-use crate::rate_limit::client_ip::client_ip;
+use crate::rate_limit::client_ip::{bucket_ip, client_ip};
+use crate::rate_limit::{Outcome, Quota, RateKey, RateKeyKind};
 use crate::validation::BodyLimit;
 
 /// Query parameter names that carry credentials, compared
@@ -53,7 +54,8 @@ where
         );
         return Rejection::NotConfigured.problem("").to_response();
     };
-    match check(policy, &req, &state) {
+    let mut rate = None;
+    match check(policy, &req, &state, &mut rate) {
         Ok(Some(principal)) => {
             req.extensions_mut().insert(principal);
         }
@@ -65,44 +67,67 @@ where
                 rejection = ?rejection,
                 "request rejected"
             );
-            return rejection.problem(state.config.realm()).to_response();
+            let mut res = rejection.problem(state.config.realm()).to_response();
+            set_rate_headers(&mut res, rate);
+            return res;
         }
     }
     req.extensions_mut().insert(BodyLimit(policy.body_limit));
     let mut payload = payload.into_inner();
-    let args = match Args::from_request(&req, &mut payload).await {
-        Ok(args) => args,
+    let mut res = match Args::from_request(&req, &mut payload).await {
+        Ok(args) => handler(args).await.respond_to(&req).map_into_boxed_body(),
         // The Security middleware turns a plain-text error body into problem+json.
-        Err(err) => return err.into().error_response(),
+        Err(err) => err.into().error_response(),
     };
-    handler(args).await.respond_to(&req).map_into_boxed_body()
+    set_rate_headers(&mut res, rate);
+    res
 }
 
-/// Runs the checks; the principal when the route authenticates.
+/// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers)
+/// on every response of a rate-limited route that was charged.
+fn set_rate_headers(res: &mut HttpResponse, rate: Option<(Quota, Outcome)>) {
+    let Some((quota, outcome)) = rate else { return };
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&quota.policy_header()) {
+        headers.insert(HeaderName::from_static("ratelimit-policy"), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&outcome.header()) {
+        headers.insert(HeaderName::from_static("ratelimit"), v);
+    }
+}
+
+/// Runs the checks; the principal when the route authenticates. `rate` is
+/// set once the request has been charged to a bucket.
 fn check(
     policy: &Policy,
     req: &HttpRequest,
     state: &SecurityState,
+    rate: &mut Option<(Quota, Outcome)>,
 ) -> Result<Option<Principal>, Rejection> {
     if has_credential_in_query(req.query_string()) {
         return Err(Rejection::CredentialInUrl);
     }
+    let limits = state.config.limits();
+    let ip = client_ip(req, state.config.trusted_proxies())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| {
+            bucket_ip(ip, limits.ipv6_prefix_len)
+        });
     let principal = match policy.access {
         Access::Public => None,
-        Access::AnyOf(_) | Access::AllOf(_) => Some(auth::authenticate(req, &state.config)?),
+        Access::AnyOf(_) | Access::AllOf(_) => Some(authenticate(req, state, ip)?),
     };
     if let Some(quota) = policy.rate {
-        let key = match &principal {
-            Some(p) => RateKey::Principal(p.subject().to_owned()),
-            None => RateKey::Ip(
-                client_ip(req, state.config.trusted_proxies())
-                    .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-            ),
+        let key = match (&principal, policy.rate_key) {
+            (Some(p), RateKeyKind::Auto | RateKeyKind::Principal) => {
+                RateKey::Principal(p.subject().to_owned())
+            }
+            _ => RateKey::Ip(ip),
         };
-        state
-            .limiters
-            .check(policy.handler, quota, &key)
-            .map_err(|retry_after| Rejection::RateLimited { retry_after })?;
+        let outcome = state.limiters.check(policy.handler, quota, &key);
+        *rate = Some((quota, outcome));
+        if let Some(retry_after) = outcome.retry_after {
+            return Err(Rejection::RateLimited { retry_after });
+        }
     }
     if let Some(p) = &principal {
         if !policy.access.allows(p) {
@@ -115,6 +140,29 @@ fn check(
         }
     }
     Ok(principal)
+}
+
+/// Authentication with brute-force throttling: a client IP locked out by
+/// too many failures gets 429 whenever it presents credentials; each new
+/// failure is counted against it.
+fn authenticate(
+    req: &HttpRequest,
+    state: &SecurityState,
+    ip: IpAddr,
+) -> Result<Principal, Rejection> {
+    let presents_credentials = !matches!(auth::bearer(req), auth::Bearer::Absent);
+    if presents_credentials && let Some(retry_after) = state.failed_auth.locked_out(ip) {
+        return Err(Rejection::RateLimited { retry_after });
+    }
+    let result = auth::authenticate(req, &state.config);
+    if matches!(result, Err(Rejection::InvalidToken)) && state.failed_auth.record(ip) {
+        tracing::warn!(
+            target: "secure_api::security",
+            client_ip = %ip,
+            "too many failed authentications; credentialed requests from this client are refused until the window ends"
+        );
+    }
+    result
 }
 
 /// Whether the query string names a credential parameter (after

@@ -16,6 +16,7 @@ use crate::auth::rejection::Rejection;
 use crate::config::SecurityConfig;
 use crate::problem::{self, PROBLEM_JSON};
 use crate::rate_limit::RateLimiters;
+use crate::rate_limit::brute_force::FailedAuth;
 use crate::rate_limit::client_ip;
 
 /// Headers set on every response, overwriting any weaker value a handler
@@ -43,6 +44,7 @@ const REMOVED_HEADERS: [&str; 2] = ["server", "x-powered-by"];
 pub(crate) struct SecurityState {
     pub(crate) config: SecurityConfig,
     pub(crate) limiters: RateLimiters,
+    pub(crate) failed_auth: FailedAuth,
 }
 
 /// The secure-api middleware. Register it on every `App` that has
@@ -91,8 +93,12 @@ impl Security {
     pub fn new(config: SecurityConfig) -> Self {
         Self {
             state: Arc::new(SecurityState {
+                limiters: RateLimiters::new(config.limits().max_keys),
+                failed_auth: FailedAuth::new(
+                    config.limits().auth_failures,
+                    std::time::Duration::from_secs(config.limits().auth_failure_window_secs),
+                ),
                 config,
-                limiters: RateLimiters::default(),
             }),
         }
     }

@@ -102,7 +102,7 @@ pub mod validation;
 
 pub use auth::{AuthMethod, Principal};
 pub use authz::Role;
-pub use config::{ConfigError, SecurityConfig, SecurityConfigBuilder};
+pub use config::{ConfigError, Limits, SecurityConfig, SecurityConfigBuilder};
 pub use headers::Security;
 pub use problem::{FieldError, Problem};
 pub use redact::{Redact, Reply, Viewer};

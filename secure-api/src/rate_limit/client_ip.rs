@@ -1,40 +1,91 @@
 //! The client's IP address, believing forwarding headers only from trusted
-//! proxies (RFC 7239 §5.2; OWASP API4:2023).
+//! proxies (RFC 7239 §5.2 and §7.4; OWASP API4:2023).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use actix_web::HttpRequest;
+use actix_web::http::header::HeaderMap;
 use ipnet::IpNet;
 
-/// The client IP of `req`: the TCP peer, unless the peer is a trusted proxy;
-/// then the right-most `X-Forwarded-For` address that is not itself a trusted
-/// proxy. IPv4-mapped IPv6 addresses count as their IPv4 address. `None` only
-/// when actix-web knows no peer (as in some test requests).
+/// The client IP of `req`: the TCP peer, unless the peer is a trusted
+/// proxy; then the right-most address of the forwarding chain that is not
+/// itself a trusted proxy. The chain is read from `Forwarded` (RFC 7239
+/// `for=`) when present, else from `X-Forwarded-For`; a hop that cannot be
+/// read (an obfuscated identifier, `unknown`, garbage) ends the walk at the
+/// last readable address. IPv4-mapped IPv6 addresses count as their IPv4
+/// address. `None` only when actix-web knows no peer.
 pub(crate) fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = canonical(req.peer_addr()?.ip());
     if !is_trusted(peer, trusted) {
         return Some(peer);
     }
-    let mut chain: Vec<IpAddr> = Vec::new();
-    for value in req.headers().get_all("x-forwarded-for") {
-        let Ok(value) = value.to_str() else {
-            return Some(peer);
-        };
-        for item in value.split(',') {
-            match item.trim().parse::<IpAddr>() {
-                Ok(ip) => chain.push(canonical(ip)),
-                // A hop we cannot read: stop believing the chain there.
-                Err(_) => return Some(peer),
+    let mut client = peer;
+    for hop in forwarded_chain(req.headers()).into_iter().rev() {
+        match hop {
+            Some(ip) => {
+                client = ip;
+                if !is_trusted(ip, trusted) {
+                    break;
+                }
             }
+            None => break,
         }
     }
-    Some(
-        chain
-            .into_iter()
-            .rev()
-            .find(|ip| !is_trusted(*ip, trusted))
-            .unwrap_or(peer),
-    )
+    Some(client)
+}
+
+/// The `for=` addresses of `Forwarded`, or else the `X-Forwarded-For`
+/// addresses, left (client) to right (nearest proxy); `None` for a hop that
+/// is not an IP address.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let forwarded: Vec<&str> = headers
+        .get_all("forwarded")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(name, _)| name.trim().eq_ignore_ascii_case("for"))
+                    .and_then(|(_, value)| node_ip(value.trim()))
+            })
+            .collect();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .flat_map(|v| match v.to_str() {
+            Ok(v) => v
+                .split(',')
+                .map(|ip| ip.trim().parse().ok().map(canonical))
+                .collect(),
+            Err(_) => vec![None],
+        })
+        .collect()
+}
+
+/// An RFC 7239 §6 node: `192.0.2.43`, `"192.0.2.43:47011"`,
+/// `"[2001:db8:cafe::17]:4711"`; `None` for `unknown` and `_obfuscated`.
+fn node_ip(value: &str) -> Option<IpAddr> {
+    let node = value.trim_matches('"');
+    if let Some(rest) = node.strip_prefix('[') {
+        return rest
+            .split(']')
+            .next()?
+            .parse::<Ipv6Addr>()
+            .ok()
+            .map(|ip| canonical(IpAddr::V6(ip)));
+    }
+    let host = match node.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host
+        }
+        _ => node,
+    };
+    host.parse().ok().map(canonical)
 }
 
 /// Whether `ip` is one of the trusted proxies.
@@ -43,9 +94,54 @@ pub(crate) fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
     trusted.iter().any(|net| net.contains(&ip))
 }
 
-fn canonical(ip: IpAddr) -> IpAddr {
+/// IPv4-mapped IPv6 addresses as IPv4.
+pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
+    }
+}
+
+/// The address a rate-limit bucket is keyed by: IPv4 as is, IPv6 cut to
+/// its first `prefix_len` bits (a /64 is usually one subscriber).
+pub(crate) fn bucket_ip(ip: IpAddr, prefix_len: u8) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let bits = u32::from(prefix_len.min(128));
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
+        }
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_nodes() {
+        assert_eq!(node_ip("192.0.2.43"), "192.0.2.43".parse().ok());
+        assert_eq!(node_ip("\"192.0.2.43:47011\""), "192.0.2.43".parse().ok());
+        assert_eq!(
+            node_ip("\"[2001:db8:cafe::17]:4711\""),
+            "2001:db8:cafe::17".parse().ok()
+        );
+        assert_eq!(node_ip("unknown"), None);
+        assert_eq!(node_ip("_hidden"), None);
+    }
+
+    #[test]
+    fn ipv6_is_grouped_by_prefix() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1"
+            .parse()
+            .unwrap_or(IpAddr::from([0; 4]));
+        assert_eq!(
+            bucket_ip(a, 64),
+            "2001:db8:1:2::".parse::<IpAddr>().unwrap_or(a)
+        );
+        assert_eq!(bucket_ip(a, 128), a);
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap_or(a);
+        assert_eq!(bucket_ip(mapped, 64), IpAddr::from([192, 0, 2, 1]));
     }
 }
