@@ -131,7 +131,30 @@ use proc_macro::TokenStream;
 /// number followed by a unit, `s` (seconds), `m` (minutes), `h` (hours) or
 /// `d` (days): `"100/15m"` (100 per 15 minutes), `"600/m"`, `"5/30s"`,
 /// `"1000/2h"`, `"1/d"`. Requests over the quota are answered
-/// `429 Too Many Requests`.
+/// `429 Too Many Requests` with `Retry-After` in whole seconds (at least 1).
+///
+/// The algorithm is GCRA (governor): a burst of COUNT requests is admitted
+/// at once, then one more every WINDOW/COUNT; `"100/15m"` admits 100, then
+/// one every 9 seconds. Each handler has its own buckets, whatever path
+/// spelling reached it. A request is charged to the principal's `sub` on an
+/// authenticated route and to the client IP on a `public` one (behind
+/// `SECURE_API_TRUSTED_PROXIES`, the right-most untrusted
+/// `Forwarded`/`X-Forwarded-For` hop; IPv6 grouped by /64). Every response
+/// of the route carries `RateLimit-Policy: "default";q=COUNT;w=SECONDS` and
+/// `RateLimit: "default";r=REMAINING;t=SECONDS`
+/// (draft-ietf-httpapi-ratelimit-headers). The quota is checked after
+/// authentication, so unauthenticated requests do not drain it.
+///
+/// # `burst`
+///
+/// `burst = M` (with `rate`): admit M requests at once instead of COUNT,
+/// keeping the rate of one every WINDOW/COUNT. M is from 1 to 4294967295.
+///
+/// # `rate_key`
+///
+/// `rate_key = "ip"` or `"principal"` (with `rate`): charge requests to the
+/// client IP even on an authenticated route, or state that the principal is
+/// the key (the default when authenticated; refused on `public` routes).
 ///
 /// # `version`
 ///

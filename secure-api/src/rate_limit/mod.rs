@@ -17,6 +17,8 @@
 
 pub(crate) mod brute_force;
 pub(crate) mod client_ip;
+#[cfg(feature = "actix-governor")]
+pub mod global;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
