@@ -220,67 +220,46 @@ pub struct Unvalidated<E>(pub E);
 
 type Extracted<E> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<E, Problem>>>>;
 
-impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::Json<T>> {
-    type Error = Problem;
-    type Future = Extracted<Self>;
+/// `Validated<web::$wrapper<T>>` and `Unvalidated<web::$wrapper<T>>` for a
+/// body extractor: `$read` reads and parses the body; only `Validated`
+/// runs the rules.
+macro_rules! body_extractors {
+    ($wrapper:ident, $read:ident) => {
+        impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::$wrapper<T>> {
+            type Error = Problem;
+            type Future = Extracted<Self>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, mut payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let value: T = json_body(&req, &mut payload)
-                .await
-                .map_err(InputRejection::problem)?;
-            validate(&value).map_err(InputRejection::problem)?;
-            Ok(Validated(web::Json(value)))
-        })
-    }
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let (req, mut payload) = (req.clone(), payload.take());
+                Box::pin(async move {
+                    let value: T = $read(&req, &mut payload)
+                        .await
+                        .map_err(InputRejection::problem)?;
+                    validate(&value).map_err(InputRejection::problem)?;
+                    Ok(Validated(web::$wrapper(value)))
+                })
+            }
+        }
+
+        impl<T: DeserializeOwned + 'static> FromRequest for Unvalidated<web::$wrapper<T>> {
+            type Error = Problem;
+            type Future = Extracted<Self>;
+
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let (req, mut payload) = (req.clone(), payload.take());
+                Box::pin(async move {
+                    let value: T = $read(&req, &mut payload)
+                        .await
+                        .map_err(InputRejection::problem)?;
+                    Ok(Unvalidated(web::$wrapper(value)))
+                })
+            }
+        }
+    };
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for Unvalidated<web::Json<T>> {
-    type Error = Problem;
-    type Future = Extracted<Self>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, mut payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let value: T = json_body(&req, &mut payload)
-                .await
-                .map_err(InputRejection::problem)?;
-            Ok(Unvalidated(web::Json(value)))
-        })
-    }
-}
-
-impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::Form<T>> {
-    type Error = Problem;
-    type Future = Extracted<Self>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, mut payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let value: T = form_body(&req, &mut payload)
-                .await
-                .map_err(InputRejection::problem)?;
-            validate(&value).map_err(InputRejection::problem)?;
-            Ok(Validated(web::Form(value)))
-        })
-    }
-}
-
-impl<T: DeserializeOwned + 'static> FromRequest for Unvalidated<web::Form<T>> {
-    type Error = Problem;
-    type Future = Extracted<Self>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (req, mut payload) = (req.clone(), payload.take());
-        Box::pin(async move {
-            let value: T = form_body(&req, &mut payload)
-                .await
-                .map_err(InputRejection::problem)?;
-            Ok(Unvalidated(web::Form(value)))
-        })
-    }
-}
+body_extractors!(Json, json_body);
+body_extractors!(Form, form_body);
 
 impl<T: DeserializeOwned + Input + 'static> FromRequest for Validated<web::Query<T>> {
     type Error = Problem;
