@@ -31,6 +31,7 @@ pub(crate) const KEYS: &[&str] = &[
     "rate_key",
     "unvalidated",
     "body_limit",
+    "deprecated",
 ];
 
 /// The route attributes of actix-web that `#[secure]` must be written above,
@@ -73,6 +74,28 @@ pub(crate) struct SecureArgs {
     pub(crate) unvalidated: Option<UnvalidatedKey>,
     /// `body_limit = "1MiB"`.
     pub(crate) body_limit: Option<BodyLimitKey>,
+    /// `deprecated(since = "2026-01-01", sunset = "2027-12-31", link = "https://..")`.
+    pub(crate) deprecated: Option<DeprecatedKey>,
+}
+
+/// `deprecated(since = "..", sunset = "..", link = "..", sunset_link = "..")`.
+pub(crate) struct DeprecatedKey {
+    /// When the route was deprecated (required).
+    pub(crate) since: DateValue,
+    /// When it stops being served, if announced.
+    pub(crate) sunset: Option<DateValue>,
+    /// An absolute `https` URL documenting the deprecation.
+    pub(crate) link: Option<LitStr>,
+    /// An absolute `https` URL documenting the sunset.
+    pub(crate) sunset_link: Option<LitStr>,
+}
+
+/// A `YYYY-MM-DD` date, checked to exist.
+pub(crate) struct DateValue {
+    /// The literal as written.
+    pub(crate) lit: LitStr,
+    /// Days since 1970-01-01.
+    pub(crate) days: i64,
 }
 
 /// A role name as written, a non-empty string literal: `"editor"`. Whether
@@ -251,6 +274,11 @@ impl SecureArgs {
                         .ok()
                 });
                 self.body_limit = self.body_limit.take().or(limit);
+            }
+            "deprecated" => {
+                let deprecated = list(meta, DEPRECATED_FORM, errors)
+                    .and_then(|list| parse_deprecated(key, list, errors));
+                self.deprecated = self.deprecated.take().or(deprecated);
             }
             _ => {
                 errors.spanned(key, unknown_key_message(&name));
@@ -526,6 +554,243 @@ fn parse_unvalidated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Optio
         }
     }
     Some(UnvalidatedKey { names: unique })
+}
+
+/// The accepted form of `deprecated`, for messages.
+const DEPRECATED_FORM: &str = "`deprecated(since = \"2026-01-01\")`, optionally with `sunset = \"2027-12-31\"`, `link = \"https://..\"` and `sunset_link = \"https://..\"`";
+
+/// The inside of `deprecated(...)`: `since` (required), `sunset`, `link`,
+/// `sunset_link`, each once.
+fn parse_deprecated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<DeprecatedKey> {
+    let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+        Ok(metas) => metas,
+        Err(error) => {
+            errors.push(syn::Error::new(
+                error.span(),
+                format!("`deprecated` expects {DEPRECATED_FORM}"),
+            ));
+            return None;
+        }
+    };
+    let mut since: Option<Option<DateValue>> = None;
+    let mut sunset: Option<Option<DateValue>> = None;
+    let mut link: Option<Option<LitStr>> = None;
+    let mut sunset_link: Option<Option<LitStr>> = None;
+    let mut valid = true;
+    for meta in &metas {
+        let path = meta.path();
+        let name = path.get_ident().map(|ident| ident.unraw().to_string());
+        let (date_slot, link_slot) = match name.as_deref() {
+            Some("since") => (Some(&mut since), None),
+            Some("sunset") => (Some(&mut sunset), None),
+            Some("link") => (None, Some(&mut link)),
+            Some("sunset_link") => (None, Some(&mut sunset_link)),
+            _ => {
+                errors.spanned(
+                    path,
+                    format!(
+                        "unknown `deprecated` key `{}`; expected one of `since`, `sunset`, `link`, `sunset_link`",
+                        quote::quote!(#path)
+                    ),
+                );
+                valid = false;
+                continue;
+            }
+        };
+        let already = date_slot.as_ref().is_some_and(|slot| slot.is_some())
+            || link_slot.as_ref().is_some_and(|slot| slot.is_some());
+        if already {
+            errors.spanned(
+                path,
+                format!("duplicate `deprecated` key `{}`", quote::quote!(#path)),
+            );
+            continue;
+        }
+        let example = match name.as_deref() {
+            Some("link" | "sunset_link") => "link = \"https://docs.example.com/migrate\"",
+            _ => "since = \"2026-01-01\"",
+        };
+        let lit = string_value(meta, example, errors);
+        if let Some(slot) = date_slot {
+            let key = name.as_deref().unwrap_or("since");
+            let date = lit.and_then(|lit| match parse_date(&lit.value(), key) {
+                Ok(days) => Some(DateValue { lit, days }),
+                Err(message) => {
+                    errors.spanned(&lit, message);
+                    None
+                }
+            });
+            valid &= date.is_some();
+            *slot = Some(date);
+        } else if let Some(slot) = link_slot {
+            let key = name.as_deref().unwrap_or("link");
+            let link = lit.and_then(|lit| match check_link(&lit.value(), key) {
+                Ok(()) => Some(lit),
+                Err(message) => {
+                    errors.spanned(&lit, message);
+                    None
+                }
+            });
+            valid &= link.is_some();
+            *slot = Some(link);
+        }
+    }
+    let Some(since) = since else {
+        if valid {
+            errors.spanned(
+                key,
+                "`deprecated` needs `since = \"YYYY-MM-DD\"`, the date the route was deprecated: `deprecated(since = \"2026-01-01\")`",
+            );
+        }
+        return None;
+    };
+    if !valid {
+        return None;
+    }
+    Some(DeprecatedKey {
+        since: since?,
+        sunset: sunset.flatten(),
+        link: link.flatten(),
+        sunset_link: sunset_link.flatten(),
+    })
+}
+
+/// The names of the months, for messages and IMF-fixdates.
+pub(crate) const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Parses a `YYYY-MM-DD` date from 1970 to 9999 that exists into days
+/// since 1970-01-01.
+///
+/// # Errors
+///
+/// A message naming what is wrong and showing the expected form.
+pub(crate) fn parse_date(date: &str, key: &str) -> Result<i64, String> {
+    const FORM: &str = "expected a date as YYYY-MM-DD, such as \"2026-01-01\"";
+    let bytes = date.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return Err(format!("invalid `{key}` date \"{date}\"; {FORM}"));
+    }
+    let number = |range: std::ops::Range<usize>| {
+        date.get(range)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    if !(1970..=9999).contains(&year) {
+        return Err(format!(
+            "invalid `{key}` date \"{date}\": the year must be from 1970 to 9999; {FORM}"
+        ));
+    }
+    if !(1..=12).contains(&month) {
+        return Err(format!(
+            "invalid `{key}` date \"{date}\": there is no month {month}; {FORM}"
+        ));
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=days_in_month).contains(&day) {
+        const NAMES: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let name = usize::try_from(month - 1)
+            .ok()
+            .and_then(|m| NAMES.get(m))
+            .copied()
+            .unwrap_or("");
+        return Err(format!(
+            "invalid `{key}` date \"{date}\": {name} {year} has {days_in_month} days; {FORM}"
+        ));
+    }
+    Ok(days_from_civil(year, month, day))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let shifted_month = (month + 9) % 12;
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The IMF-fixdate (RFC 9110 §5.6.7) of 00:00:00 UTC on the day `days`
+/// after 1970-01-01 written `date` (`YYYY-MM-DD`): `Fri, 31 Dec 2027 00:00:00 GMT`.
+pub(crate) fn imf_fixdate(date: &str, days: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let weekday = usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0);
+    let month = date
+        .get(5..7)
+        .and_then(|m| m.parse::<usize>().ok())
+        .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
+        .copied()
+        .unwrap_or("");
+    format!(
+        "{}, {} {month} {} 00:00:00 GMT",
+        WEEKDAYS[weekday],
+        date.get(8..10).unwrap_or(""),
+        date.get(0..4).unwrap_or("")
+    )
+}
+
+/// Checks that `link` is an absolute `https` URL that fits in a `Link`
+/// header: `https://`, a host, then visible ASCII without `<`, `>`, `"`,
+/// spaces or other characters RFC 3986 does not allow.
+///
+/// # Errors
+///
+/// A message showing the expected form.
+pub(crate) fn check_link(link: &str, key: &str) -> Result<(), String> {
+    let form = "expected an absolute https URL, such as \"https://docs.example.com/migrate\"";
+    let Some(rest) = link.strip_prefix("https://") else {
+        return Err(format!("invalid `{key}` \"{link}\": {form}"));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or("");
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()) && !host.ends_with(']'))
+        .map_or(host, |(host, _)| host);
+    if host.is_empty() {
+        return Err(format!(
+            "invalid `{key}` \"{link}\": the host is missing; {form}"
+        ));
+    }
+    if let Some(c) = rest.chars().find(|c| {
+        !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\\' | '^' | '`' | '{' | '|' | '}')
+    }) {
+        return Err(format!(
+            "invalid `{key}` \"{link}\": {c:?} is not allowed in a URL (percent-encode it); {form}"
+        ));
+    }
+    Ok(())
 }
 
 /// The largest `body_limit`, in bytes (1 GiB): a bigger body is a denial of
@@ -1006,7 +1271,8 @@ pub(crate) fn path_params(path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::{
-        edit_distance, is_plain, parse_body_limit, parse_rate, parse_version, path_params,
+        check_link, edit_distance, imf_fixdate, is_plain, parse_body_limit, parse_date, parse_rate,
+        parse_version, path_params,
     };
 
     /// (count, window seconds) of a rate that must parse.
@@ -1102,6 +1368,67 @@ mod tests {
             "one", "v", "1", "V1", "v01", "v00", "v1.0", "v-1", "", "v1 ",
         ] {
             assert!(parse_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_become_unix_days_and_imf_fixdates() {
+        assert_eq!(parse_date("1970-01-01", "since"), Ok(0));
+        assert_eq!(
+            parse_date("2026-01-01", "since").map(|d| d * 86_400),
+            Ok(1_767_225_600)
+        );
+        let sunset = parse_date("2027-12-31", "sunset").unwrap_or_default();
+        assert_eq!(sunset * 86_400, 1_830_211_200);
+        assert_eq!(
+            imf_fixdate("2027-12-31", sunset),
+            "Fri, 31 Dec 2027 00:00:00 GMT"
+        );
+        let leap = parse_date("2024-02-29", "since").unwrap_or_default();
+        assert_eq!(
+            imf_fixdate("2024-02-29", leap),
+            "Thu, 29 Feb 2024 00:00:00 GMT"
+        );
+        assert_eq!(parse_date("2000-03-01", "since"), Ok(11_017));
+        for (bad, why) in [
+            ("2026-02-30", "February 2026 has 28 days"),
+            ("2023-02-29", "February 2023 has 28 days"),
+            ("2100-02-29", "February 2100 has 28 days"),
+            ("2026-13-01", "no month 13"),
+            ("2026-04-31", "April 2026 has 30 days"),
+            ("1969-12-31", "from 1970 to 9999"),
+            ("2026-1-01", "YYYY-MM-DD"),
+            ("26-01-01", "YYYY-MM-DD"),
+            ("2026/01/01", "YYYY-MM-DD"),
+            ("", "YYYY-MM-DD"),
+        ] {
+            match parse_date(bad, "since") {
+                Ok(days) => panic!("{bad} parsed as {days}"),
+                Err(message) => assert!(message.contains(why), "{bad}: {message}"),
+            }
+        }
+    }
+
+    #[test]
+    fn links_are_absolute_https_urls() {
+        for ok in [
+            "https://docs.example.com",
+            "https://docs.customer-api.test/migrate-v1",
+            "https://[::1]:8443/x?y=1#z",
+            "https://example.com/%20",
+        ] {
+            assert_eq!(check_link(ok, "link"), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://docs.example.com",
+            "https://",
+            "https:///path",
+            "https://exa mple.com",
+            "https://example.com/<x>",
+            "docs.example.com",
+            "/relative",
+        ] {
+            assert!(check_link(bad, "link").is_err(), "{bad}");
         }
     }
 

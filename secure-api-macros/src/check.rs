@@ -24,7 +24,9 @@ pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, errors: 
         public_has_no_role(args, errors);
         public_has_no_owner(args, errors);
         rate_options_need_a_rate(args, errors);
+        quota_refills_in_time(args, errors);
         public_is_limited_by_ip(args, errors);
+        sunset_not_before_since(args, errors);
     }
     match target {
         Some(Target::Handler(handler)) => {
@@ -59,6 +61,23 @@ fn rate_options_need_a_rate(args: &SecureArgs, errors: &mut Errors) {
     }
 }
 
+/// governor counts time in u64 nanoseconds: a burst that takes more than
+/// 100 years to refill (`window / count × burst`) would overflow it.
+fn quota_refills_in_time(args: &SecureArgs, errors: &mut Errors) {
+    const MAX_REFILL_SECS: u128 = 100 * 365 * 24 * 60 * 60;
+    let Some(rate) = &args.rate else { return };
+    let burst = u128::from(args.burst.unwrap_or(rate.count));
+    let refill = u128::from(rate.window_secs) * burst / u128::from(rate.count.max(1));
+    if refill > MAX_REFILL_SECS
+        && let Some(index) = position(args, "rate")
+    {
+        errors.spanned(
+            &args.keys[index],
+            format!("this quota takes {refill} s to refill its burst (window / count × burst), more than 100 years; use a shorter window or a smaller burst"),
+        );
+    }
+}
+
 /// A `public` route has no principal to key a bucket by.
 fn public_is_limited_by_ip(args: &SecureArgs, errors: &mut Errors) {
     if args.public.is_some()
@@ -68,6 +87,26 @@ fn public_is_limited_by_ip(args: &SecureArgs, errors: &mut Errors) {
         errors.spanned(
             &args.keys[index],
             "`rate_key = \"principal\"` cannot apply to a `public` route, which has no principal; use `rate_key = \"ip\"` or a role",
+        );
+    }
+}
+
+/// A route is deprecated before it is retired: its sunset is not earlier
+/// than its deprecation (RFC 8594 §3, RFC 9745 §2).
+fn sunset_not_before_since(args: &SecureArgs, errors: &mut Errors) {
+    let Some(deprecated) = &args.deprecated else {
+        return;
+    };
+    if let Some(sunset) = &deprecated.sunset
+        && sunset.days < deprecated.since.days
+    {
+        errors.spanned(
+            &sunset.lit,
+            format!(
+                "`deprecated` sunset \"{}\" is earlier than since \"{}\"; a route is deprecated first, then retired at its sunset",
+                sunset.lit.value(),
+                deprecated.since.lit.value()
+            ),
         );
     }
 }

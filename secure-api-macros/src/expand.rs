@@ -1,16 +1,23 @@
 //! Code generation for `#[secure]`.
 //!
-//! The handler `async fn name(args..) -> R { body }` becomes an actix-web
-//! handler `async fn name(HttpRequest, Payload) -> HttpResponse` that holds
-//! the policy as a `static`, the user's function renamed `__secure_handler`,
-//! and one call to `::secure_api::__private::handle`, which checks the
-//! policy before it extracts the arguments and calls the user's function.
-//! Generated code names nothing but `::secure_api::__private` and the
+//! The handler `async fn name(args..) -> R { body }` becomes a unit struct
+//! `name` implementing actix-web's `HttpServiceFactory`, like the one
+//! actix-web's route macros make. Its `register` holds the policy and the
+//! route as `static`s and an actix-web handler
+//! `async fn name(HttpRequest, Payload) -> HttpResponse`, under
+//! the user's route attribute (`#[get]` becomes `#[route]` with `GET` and
+//! `HEAD`, so that HEAD is authorised exactly like GET, RFC 9110 §9.3.2).
+//! That handler holds the user's function renamed `__secure_handler` and one
+//! call to `::secure_api::__private::handle`, which checks the policy before
+//! it extracts the arguments and calls the user's function. `register`
+//! records the route (for 405 answers) and registers the handler. Generated
+//! code names nothing but `::secure_api::__private` and the
 //! `crate::__secure_api_role!` macro that `roles!` defines.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
 
 use crate::attr::{Combinator, Handler, Response, RoleName, SecureArgs, Target};
@@ -57,22 +64,23 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
         path.span(),
     );
 
-    // The route attribute, its path rewritten when a version prefixes it.
-    let route_attr = if args.version.is_some() {
-        let attr_path = route.attr.path();
-        let rest = &route.rest;
-        quote! { #[#attr_path(#served #rest)] }
-    } else {
-        let attr = &route.attr;
-        quote! { #attr }
-    };
-
     let item = &handler.item;
     let vis = &item.vis;
     let name = &item.sig.ident;
     let name_str = name.unraw().to_string();
     let outer_attrs = &handler.outer_attrs;
+    let cfg_attrs = outer_attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"));
     let inner_attrs = &handler.inner_attrs;
+
+    // The route attribute, its path rewritten when a version prefixes it,
+    // `#[get]` made `#[route]` for GET and HEAD, and the resource named
+    // after the handler (as actix-web does) unless it names itself.
+    let shape = RouteShape::of(route, &name_str);
+    let route_attr = shape.attribute(route, &served);
+    let resource_name = &shape.resource_name;
+    let methods = &shape.methods;
 
     // The user's function, renamed, with its own signature and body.
     let inner = Ident::new("__secure_handler", Span::call_site());
@@ -96,6 +104,7 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
     };
     let mut extracted_types = Vec::new();
     let mut passed = Vec::new();
+    let mut probes = Vec::new();
     for (index, arg) in handler.args().enumerate() {
         let ty = &arg.arg.ty;
         let var = format_ident!("__secure_a{}", index);
@@ -114,10 +123,41 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
                 passed.push(quote! { #var.0 });
             }
             None => {
+                let check = quote_spanned! {ty.span()=>
+                    ::core::assert!(
+                        !::secure_api::__private::Probe::<#ty>::UNCHECKED_INPUT,
+                        "`#[secure]` cannot see that this argument is a `Json`, `Form` or `Query` extractor (a type alias or a renamed import); write it as `web::Json<T>`, `web::Form<T>` or `web::Query<T>` so it is checked, or name it in `unvalidated(...)`"
+                    );
+                };
+                probes.push(quote! {
+                    const _: () = {
+                        #[allow(unused_imports)]
+                        use ::secure_api::__private::ProbeFallback as _;
+                        #check
+                    };
+                });
                 extracted_types.push(quote! { #ty });
                 passed.push(quote! { #var });
             }
         }
+    }
+    if let (Response::AsIs, syn::ReturnType::Type(_, ty)) =
+        (handler.response(), &handler.item.sig.output)
+        && !matches!(**ty, syn::Type::ImplTrait(_))
+    {
+        let check = quote_spanned! {ty.span()=>
+            ::core::assert!(
+                !::secure_api::__private::Probe::<#ty>::UNREDACTED_JSON,
+                "this return type holds a `Json<T>` that `#[secure]` cannot redact; return `web::Json<T>`, `Result<web::Json<T>, E>` or `secure_api::Reply<T>` (with a status: `Reply::with_status`)"
+            );
+        };
+        probes.push(quote! {
+            const _: () = {
+                #[allow(unused_imports)]
+                use ::secure_api::__private::ProbeFallback as _;
+                #check
+            };
+        });
     }
     let vars = (0..passed.len()).map(|index| format_ident!("__secure_a{}", index));
     let call_inner = quote! { #inner(#(#passed),*) };
@@ -159,22 +199,147 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
 
     Ok(quote! {
         #(#outer_attrs)*
-        #route_attr
-        #vis async fn #name(
-            __secure_req: ::secure_api::__private::HttpRequest,
-            __secure_payload: ::secure_api::__private::Payload,
-        ) -> ::secure_api::__private::HttpResponse {
-            #(#inner_attrs)*
-            // Called here rather than passed to actix-web as a value, so
-            // clippy would ask to drop an `async` that actix-web requires.
-            #[allow(clippy::unused_async)]
-            #sig #block
+        #[allow(non_camel_case_types, missing_docs)]
+        #vis struct #name;
 
-            static __SECURE_POLICY: ::secure_api::__private::Policy = #policy;
+        #(#cfg_attrs)*
+        impl ::secure_api::__private::HttpServiceFactory for #name {
+            fn register(self, __secure_config: &mut ::secure_api::__private::AppService) {
+                static __SECURE_POLICY: ::secure_api::__private::Policy = #policy;
+                static __SECURE_ROUTE: ::secure_api::__private::Route = ::secure_api::__private::Route {
+                    name: #resource_name,
+                    pattern: #served,
+                    methods: &[#(#methods),*],
+                };
 
-            #call
+                // Named like the handler: in the user's function, nested
+                // inside, the name is this function, not the unit struct
+                // above, so an argument of the same name binds normally.
+                #route_attr
+                async fn #name(
+                    __secure_req: ::secure_api::__private::HttpRequest,
+                    __secure_payload: ::secure_api::__private::Payload,
+                ) -> ::secure_api::__private::HttpResponse {
+                    #(#inner_attrs)*
+                    // Called here rather than passed to actix-web as a value, so
+                    // clippy would ask to drop an `async` that actix-web requires.
+                    #[allow(clippy::unused_async)]
+                    #sig #block
+
+                    #(#probes)*
+
+                    #call
+                }
+
+                // The unit struct that actix-web's route macro made of it.
+                ::secure_api::__private::register(&__SECURE_ROUTE, #name, __secure_config);
+            }
         }
     })
+}
+
+/// What the route attribute says: the methods it serves and the resource's
+/// name.
+struct RouteShape {
+    /// The attribute's macro (`get`, `route`, ...), its last path segment.
+    kind: String,
+    /// The methods served, upper case; `GET` comes with `HEAD`.
+    methods: Vec<String>,
+    /// The actix-web resource name: `name = ".."` if given, else the handler's.
+    resource_name: String,
+    /// Whether the attribute names the resource itself.
+    named: bool,
+    /// Whether `HEAD` must be added to a `#[route]` that serves `GET`.
+    add_head: bool,
+}
+
+impl RouteShape {
+    /// Reads the route attribute `route` of the handler `handler_name`.
+    fn of(route: &crate::attr::RouteAttr, handler_name: &str) -> Self {
+        let kind = route
+            .attr
+            .path()
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        // The arguments after the path: `, method = "GET", name = "x"`.
+        let args = syn::parse::Parser::parse2(
+            |input: syn::parse::ParseStream| {
+                if input.peek(syn::Token![,]) {
+                    input.parse::<syn::Token![,]>()?;
+                }
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated(input)
+            },
+            route.rest.clone(),
+        )
+        .unwrap_or_default();
+        let value = |meta: &syn::Meta| match meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(lit),
+                        ..
+                    }),
+                ..
+            }) => Some(lit.value()),
+            _ => None,
+        };
+        let named_value = |key: &str| {
+            args.iter()
+                .filter(|meta| meta.path().is_ident(key))
+                .filter_map(value)
+                .collect::<Vec<_>>()
+        };
+        let resource_name = named_value("name").into_iter().next();
+        let mut methods = match kind.as_str() {
+            "get" => vec!["GET".to_owned(), "HEAD".to_owned()],
+            "route" => named_value("method")
+                .into_iter()
+                .map(|m| m.to_ascii_uppercase())
+                .collect(),
+            other => vec![other.to_ascii_uppercase()],
+        };
+        let add_head = kind == "route"
+            && methods.iter().any(|m| m == "GET")
+            && !methods.iter().any(|m| m == "HEAD");
+        if add_head {
+            methods.push("HEAD".to_owned());
+        }
+        Self {
+            kind,
+            methods,
+            named: resource_name.is_some(),
+            resource_name: resource_name.unwrap_or_else(|| handler_name.to_owned()),
+            add_head,
+        }
+    }
+
+    /// The route attribute to emit, serving `served`.
+    fn attribute(&self, route: &crate::attr::RouteAttr, served: &LitStr) -> TokenStream {
+        // The other arguments, without a trailing comma.
+        let mut rest: Vec<proc_macro2::TokenTree> = route.rest.clone().into_iter().collect();
+        if matches!(rest.last(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == ',') {
+            rest.pop();
+        }
+        let name = (!self.named).then(|| {
+            let name = &self.resource_name;
+            quote! { , name = #name }
+        });
+        let head = self.add_head.then(|| quote! { , method = "HEAD" });
+        if self.kind == "get" {
+            // The user's `get` stays in use (no unused-import warning).
+            let attr_path = route.attr.path();
+            quote! {
+                #[allow(unused_imports)]
+                use #attr_path as _;
+                #[::secure_api::__private::route(#served, method = "GET", method = "HEAD" #(#rest)* #name)]
+            }
+        } else {
+            let attr_path = route.attr.path();
+            quote! { #[#attr_path(#served #(#rest)* #head #name)] }
+        }
+    }
 }
 
 /// `::secure_api::__private::reply::<T>`, spanning the user's `T`.
@@ -264,6 +429,39 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
         }
         None => quote! { ::secure_api::__private::DEFAULT_BODY_LIMIT },
     };
+    let deprecation = match &args.deprecated {
+        Some(deprecated) => {
+            let seconds = |date: &crate::attr::DateValue| {
+                proc_macro2::Literal::i64_unsuffixed(date.days * 86_400)
+            };
+            let some_str = |lit: Option<&LitStr>| match lit {
+                Some(lit) => quote! { ::core::option::Option::Some(#lit) },
+                None => quote! { ::core::option::Option::None },
+            };
+            let since = seconds(&deprecated.since);
+            let sunset = match &deprecated.sunset {
+                Some(sunset) => {
+                    let at = seconds(sunset);
+                    let http_date = crate::attr::imf_fixdate(&sunset.lit.value(), sunset.days);
+                    quote! {
+                        ::core::option::Option::Some(::secure_api::__private::Sunset { at: #at, http_date: #http_date })
+                    }
+                }
+                None => quote! { ::core::option::Option::None },
+            };
+            let link = some_str(deprecated.link.as_ref());
+            let sunset_link = some_str(deprecated.sunset_link.as_ref());
+            quote! {
+                ::core::option::Option::Some(::secure_api::__private::Deprecation {
+                    since: #since,
+                    sunset: #sunset,
+                    link: #link,
+                    sunset_link: #sunset_link,
+                })
+            }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
     quote! {
         ::secure_api::__private::Policy {
             handler: ::core::concat!(::core::module_path!(), "::", #name),
@@ -273,6 +471,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             rate: #rate,
             rate_key: #rate_key,
             body_limit: #body_limit,
+            deprecation: #deprecation,
         }
     }
 }

@@ -181,6 +181,29 @@ use proc_macro::TokenStream;
 /// default is 64 KiB (`secure_api::validation::DEFAULT_BODY_LIMIT`). A larger
 /// body is answered `413 Content Too Large` (RFC 9110 §15.5.14) before it is
 /// read in full.
+///
+/// # `deprecated`
+///
+/// `deprecated(since = "2026-01-01", sunset = "2027-12-31", link = "https://docs.example.com/migrate", sunset_link = "https://docs.example.com/sunset")`:
+/// the route is deprecated. `since` is required; the others are optional.
+/// Dates are real `YYYY-MM-DD` dates from 1970 to 9999, meaning 00:00:00
+/// UTC of that day, and `sunset` is not earlier than `since`; links are
+/// absolute `https` URLs. Every response of the route carries
+/// `Deprecation: @<since, in Unix seconds>` (RFC 9745 §2),
+/// `Sunset: <IMF-fixdate>` (RFC 8594 §3) and
+/// `Link: <link>; rel="deprecation"` (RFC 9745 §3), with
+/// `<sunset_link>; rel="sunset"` (RFC 8594 §6). From the sunset on, the
+/// route answers `410 Gone` problem+json before authentication, rate
+/// limits and the handler. Every value is checked and computed at compile
+/// time; a wrong one is a compile error at its literal.
+///
+/// # Methods
+///
+/// A `#[get]` handler also answers `HEAD` (RFC 9110 §9.3.2), with the same
+/// checks (a `HEAD` without a token gets 401) and no body. A request whose
+/// method no `#[secure]` route of its path accepts gets `405 Method Not
+/// Allowed` with `Allow` listing the methods that are accepted
+/// (RFC 9110 §15.5.6), from the `secure_api::Security` middleware.
 #[proc_macro_attribute]
 pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::secure(args.into(), item.into()).into()
@@ -221,9 +244,16 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
-/// Do not also derive `Debug`: this derive implements it, like
+/// # `Debug`
+///
+/// **Do not also derive `Debug`**: this derive implements it, like
 /// `#[derive(Debug)]` but with masked fields masked and hidden fields
 /// printed `[REDACTED]`, whatever `unless_role` says (a log has no viewer).
+/// A `#[derive(Debug)]` written in its own attribute after
+/// `#[derive(Redact)]` is reported with that advice; one in the same
+/// attribute (`#[derive(Debug, Redact)]`) or above it is not visible to
+/// this derive, and rustc reports it as `conflicting implementations of
+/// trait Debug` (E0119): remove `Debug` from the `#[derive]`.
 ///
 /// # `mask(last = N)`
 ///
@@ -231,6 +261,11 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// characters (separators) stay: `"123-45-6789"` is `"***-**-6789"` with
 /// `last = 4`. Numbers and booleans become masked strings, arrays are masked
 /// element by element, an object becomes `"[REDACTED]"`, `null` stays.
+///
+/// A mask keeps the value's length and every character that is not a letter
+/// or digit (`"p@ss-w0rd!"` is `"*@**-****!"` with `last = 0`): it is for
+/// identifiers whose shape is not secret (card numbers, SSNs, phone
+/// numbers). For secrets such as passwords, keys and tokens use `hide`.
 ///
 /// # `hide`
 ///
@@ -258,9 +293,25 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `rename(serialize = "..")`), `rename_all` (every casing), variant
 /// `rename`, `rename_all_fields`, `skip` and `skip_serializing` (nothing to
 /// redact), `flatten` (the field's type redacts the parent object; a
-/// flattened field cannot be masked or hidden), `transparent`, and the enum
-/// representations: externally tagged (the default), internally tagged
-/// (`tag`), adjacently tagged (`tag` + `content`) and `untagged`.
+/// flattened field cannot be masked or hidden; a flattened enum is found
+/// among the parent's members, whatever its representation), `transparent`,
+/// and the enum representations: externally tagged (the default),
+/// internally tagged (`tag`), adjacently tagged (`tag` + `content`) and
+/// `untagged`.
+///
+/// The JSON must be the one serde derives for this type, member for member:
+///
+/// - `#[serde(into = "..")]`, `try_into` and `remote` are compile errors:
+///   the JSON is another type's, whose members the `#[redact]` fields of
+///   this one do not name. Derive `Redact` on the type serde writes.
+/// - A field with `#[serde(serialize_with = "..")]` or `with` must have a
+///   `#[redact(...)]`: the function chooses its JSON, which its type's
+///   redaction may not recognise. `#[redact(skip)]` when it holds nothing
+///   sensitive; `mask` and `hide` work on any JSON.
+/// - A hand-written `impl Serialize` cannot be checked: it must write the
+///   members (names and nesting) that the derived one would, or the fields
+///   it marks are not found and go out in clear. Otherwise do not derive
+///   `Redact` on it; derive it on a plain struct that the handler returns.
 ///
 /// An untagged variant's JSON does not say which variant it is, so its
 /// fields cannot be masked or hidden; its JSON is redacted through the
@@ -274,8 +325,10 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `unless_role` with `skip` or alone; an option written twice; `mask` or
 /// `hide` on a flattened field or in an untagged variant; `#[redact]` on a
 /// type or variant rather than a field; an undeclared `unless_role`; a
-/// union. A field type without `Redact` (or without `Debug`) is reported at
-/// the type.
+/// union; `#[serde(into)]`, `try_into` or `remote`; `serialize_with` or
+/// `with` on a field without `#[redact]`; a visible `#[derive(Debug)]`. A
+/// field type without `Redact` (or without `Debug`) is reported at the
+/// type.
 #[proc_macro_derive(Redact, attributes(redact))]
 pub fn derive_redact(input: TokenStream) -> TokenStream {
     redact::derive(input.into()).into()
@@ -317,7 +370,7 @@ pub fn derive_redact(input: TokenStream) -> TokenStream {
 /// {"field": "addresses[1].zip", "code": "length"}]`.
 ///
 /// Field names follow serde as it deserialises: `rename` (also
-/// `rename(deserialize = "..")`), `rename_all` and `flatten`. A field marked
+/// `rename(deserialize = "..")`) and `rename_all`. A field marked
 /// `#[validate(nested)]` (or every field, with the struct's
 /// `#[validate(nest_all_fields)]`) reports the errors of its own fields
 /// under its name: its type derives `Input` too, or is an `Option`, `Vec`,
@@ -325,11 +378,29 @@ pub fn derive_redact(input: TokenStream) -> TokenStream {
 /// rules (`#[validate(schema(..))]`) name the object itself (`""` at the top
 /// level).
 ///
+/// A field whose type holds a validated input (a struct deriving `Input`,
+/// or an `Option`, `Vec`, ... of one) must be marked `#[validate(nested)]`:
+/// without it `validator` never runs that struct's rules, so the derive
+/// makes it a compile error at the field's type. Mark it
+/// `#[validate(skip)]` to leave it unchecked on purpose. Fields whose type
+/// names a generic parameter of the struct are not checked.
+///
+/// Members the struct does not declare are refused (422 `unknown_field`),
+/// without `#[serde(deny_unknown_fields)]`. Two shapes hide members from
+/// that check, because serde reads them through a buffer of its own:
+/// `#[serde(flatten)]`, which is therefore a compile error here, and a
+/// field whose type is an internally tagged, untagged, or adjacently tagged
+/// enum, whose content is not checked: put `#[serde(deny_unknown_fields)]`
+/// on such an enum and on the structs its variants hold (see
+/// `secure_api::validation`).
+///
 /// # Errors
 ///
-/// A compile error on an enum, a union or a tuple struct, which `validator`
-/// does not validate either. A struct without `Validate` is reported by the
-/// `Input` trait, whose supertrait it is.
+/// Compile errors for: an enum, a union or a tuple struct, which
+/// `validator` does not validate either; a `#[serde(flatten)]` field; a
+/// field holding a validated input without `#[validate(nested)]`; a struct
+/// that does not also derive `validator::Validate` ("derives
+/// `secure_api::Input` but not `validator::Validate`").
 #[proc_macro_derive(Input)]
 pub fn derive_input(input: TokenStream) -> TokenStream {
     input::derive(input.into()).into()

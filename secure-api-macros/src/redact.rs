@@ -63,6 +63,10 @@ struct Container<'a> {
     serde: serde_attr::Container,
     /// Every `#[redact]` written on the type itself, which has no meaning there.
     misplaced: Vec<&'a Attribute>,
+    /// The `Debug` of a `#[derive(Debug)]` the derive can see (one written
+    /// after `#[derive(Redact)]`, in its own attribute), which would clash
+    /// with the `Debug` this derive implements.
+    derives_debug: Option<Span>,
     /// Its fields or variants.
     body: Body<'a>,
 }
@@ -179,6 +183,7 @@ impl<'a> Container<'a> {
             generics: &input.generics,
             serde: serde_attr::Container::from_attrs(&input.attrs),
             misplaced: redact_attrs(&input.attrs).collect(),
+            derives_debug: derived_debug(&input.attrs),
             body,
         })
     }
@@ -216,6 +221,40 @@ impl<'a> Shape<'a> {
             Shape::Unit => &[],
         }
     }
+}
+
+/// The `Debug` path of a `#[derive(.., Debug, ..)]` or
+/// `#[cfg_attr(.., derive(.., Debug, ..))]` among `attrs`.
+///
+/// A derive macro sees only the `#[derive]` attributes written after its
+/// own: `#[derive(Debug, Redact)]` and a `#[derive(Debug)]` above
+/// `#[derive(Redact)]` are gone by the time it runs, and rustc reports
+/// those as conflicting implementations (E0119).
+fn derived_debug(attrs: &[Attribute]) -> Option<Span> {
+    fn in_derive(list: &syn::MetaList) -> Option<Span> {
+        list.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+            .ok()?
+            .iter()
+            .find(|path| {
+                path.segments
+                    .last()
+                    .is_some_and(|last| last.ident == "Debug")
+            })
+            .map(Spanned::span)
+    }
+    attrs.iter().find_map(|attr| match &attr.meta {
+        Meta::List(list) if list.path.is_ident("derive") => in_derive(list),
+        Meta::List(list) if list.path.is_ident("cfg_attr") => list
+            .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            .ok()?
+            .iter()
+            .skip(1)
+            .find_map(|meta| match meta {
+                Meta::List(inner) if inner.path.is_ident("derive") => in_derive(inner),
+                _ => None,
+            }),
+        _ => None,
+    })
 }
 
 /// The `#[redact]` attributes among `attrs`.
@@ -442,13 +481,67 @@ fn parse_flag(meta: &Meta, action: Action, errors: &mut Errors) -> Option<Action
 /// Runs every rule, each recording its errors.
 fn check(container: &Container<'_>, errors: &mut Errors) {
     redact_only_on_fields(container, errors);
+    no_derived_debug(container, errors);
+    written_as_itself(container, errors);
     match &container.body {
-        Body::Struct(shape) => not_on_flattened(shape, errors),
+        Body::Struct(shape) => {
+            not_on_flattened(shape, errors);
+            serialize_with_needs_a_rule(shape, errors);
+        }
         Body::Enum(variants) => {
             for variant in variants {
                 not_on_flattened(&variant.shape, errors);
+                serialize_with_needs_a_rule(&variant.shape, errors);
             }
             not_in_untagged(container, variants, errors);
+        }
+    }
+}
+
+/// This derive implements `Debug` itself, with the redacted fields masked;
+/// a derived `Debug` would print them in clear (and clash with it).
+fn no_derived_debug(container: &Container<'_>, errors: &mut Errors) {
+    if let Some(debug) = container.derives_debug {
+        errors.at(
+            debug,
+            "`#[derive(Redact)]` implements `Debug` itself, with masked fields masked and hidden fields printed `[REDACTED]`; remove `Debug` from this `#[derive]`",
+        );
+    }
+}
+
+/// Redaction finds members by the names this type's fields have in JSON;
+/// with `into`, `try_into` or `remote`, the JSON is another type's.
+fn written_as_itself(container: &Container<'_>, errors: &mut Errors) {
+    let Some(key) = &container.serde.foreign_form else {
+        return;
+    };
+    let message = if key == "remote" {
+        "`#[derive(Redact)]` cannot be used with `#[serde(remote = \"...\")]`: this definition only writes the remote type through `#[serde(with = \"...\")]`, where its `Redact` is never used; mark that field `#[redact(mask(last = N))]`, `#[redact(hide)]` or `#[redact(skip)]` instead".to_owned()
+    } else {
+        format!(
+            "`#[derive(Redact)]` cannot be used with `#[serde({key} = \"...\")]`: serde writes the other type, whose members are not the fields of `{}`, so `#[redact]` would not find them; derive `Redact` on the type serde writes instead",
+            container.ident.unraw()
+        )
+    };
+    errors.spanned(key, message);
+}
+
+/// A field written by `serialize_with` or `with` has the JSON the function
+/// chooses, which its type's own redaction may not recognise; the field
+/// must say what happens to it.
+fn serialize_with_needs_a_rule(shape: &Shape<'_>, errors: &mut Errors) {
+    for field in shape.fields() {
+        // A field with a `#[redact]`, even one that did not parse, has been
+        // told what happens to it.
+        let told = field.redact_attr.is_some() || field.serde.skip.ser;
+        if let (Some(key), false) = (&field.serde.serialize_with, told) {
+            errors.spanned(
+                key,
+                format!(
+                    "a field written by `#[serde({key})]` needs `#[redact(...)]`: the function chooses its JSON, so the redaction of `{}` may not find its members; write `#[redact(skip)]` if it holds nothing sensitive, else `#[redact(mask(last = N))]` or `#[redact(hide)]`",
+                    type_name(field.ty)
+                ),
+            );
         }
     }
 }
@@ -746,6 +839,11 @@ fn delegate(ty: &Type, target: &TokenStream) -> TokenStream {
 /// content. Untagged variants (all of them in an untagged enum) cannot be
 /// told apart: when no tagged variant matched, the JSON is redacted as each
 /// of them in turn, which may redact more than needed, never less.
+///
+/// The enum may be `#[serde(flatten)]`ed into a struct, whose `Redact`
+/// then passes it the struct's whole object: the tag (internally or
+/// adjacently tagged) or the variant's member (externally tagged) sits among
+/// the struct's own members, and is found there all the same.
 fn enum_code(container: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
     let enum_untagged = matches!(container.serde.repr, Repr::Untagged);
     let (untagged, tagged): (Vec<&Variant<'_>>, Vec<&Variant<'_>>) = variants
@@ -780,25 +878,11 @@ fn enum_code(container: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream
     };
     let dispatch = match &container.serde.repr {
         Repr::Untagged => TokenStream::new(),
-        Repr::External => {
-            let arms = arms(quote!(__secure_content), None);
-            if arms.is_empty() {
-                TokenStream::new()
-            } else {
-                quote! {
-                    if let ::secure_api::__private::Value::Object(__secure_object) = &mut *__secure_value {
-                        if __secure_object.len() == 1 {
-                            if let ::core::option::Option::Some((__secure_name, __secure_content)) = __secure_object.iter_mut().next() {
-                                match __secure_name.as_str() {
-                                    #(#arms)*
-                                    _ => {}
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        // `{"Variant": content}` alone, or, flattened, the `"Variant"`
+        // member among the struct's: every variant member present is
+        // redacted with that variant's rules (serde writes one; a struct
+        // member of the same name would be redacted too: more, never less).
+        Repr::External => external_code(container, &tagged, tail),
         Repr::Internal { tag } => {
             let arms = arms(quote!(__secure_value), Some(tag));
             if arms.is_empty() {
@@ -849,6 +933,58 @@ fn enum_code(container: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream
     quote! {
         #dispatch
         #(#fallback)*
+    }
+}
+
+/// The dispatch of an externally tagged enum (see [`enum_code`]). With
+/// untagged variants (`tail`), a tagged variant found in an object of one
+/// member ends the redaction; in a larger object (flattened), the content
+/// may be an untagged variant's as well, so those run too.
+fn external_code(container: &Container<'_>, tagged: &[&Variant<'_>], tail: bool) -> TokenStream {
+    let found = if tail {
+        quote! { __secure_tagged = true; }
+    } else {
+        TokenStream::new()
+    };
+    let members: Vec<TokenStream> = tagged
+        .iter()
+        .filter_map(|variant| {
+            let rule = variant
+                .serde
+                .field_rule(&container.serde, Direction::Serialize);
+            let code = shape_code(&variant.shape, rule, &quote!(__secure_content), None);
+            if code.is_empty() {
+                return None;
+            }
+            let name = variant
+                .serde
+                .name(variant.ident, &container.serde, Direction::Serialize);
+            Some(quote! {
+                if let ::core::option::Option::Some(__secure_content) = __secure_object.get_mut(#name) {
+                    #code
+                    #found
+                }
+            })
+        })
+        .collect();
+    if members.is_empty() {
+        return TokenStream::new();
+    }
+    if !tail {
+        return quote! {
+            if let ::secure_api::__private::Value::Object(__secure_object) = &mut *__secure_value {
+                #(#members)*
+            }
+        };
+    }
+    quote! {
+        if let ::secure_api::__private::Value::Object(__secure_object) = &mut *__secure_value {
+            let mut __secure_tagged = false;
+            #(#members)*
+            if __secure_tagged && __secure_object.len() == 1 {
+                return;
+            }
+        }
     }
 }
 
@@ -972,6 +1108,17 @@ fn stand_in(input: &DeriveInput) -> TokenStream {
     if let Data::Union(_) = input.data {
         return TokenStream::new();
     }
+    // With a `#[derive(Debug)]` (reported), a second `Debug` would only add
+    // a conflicting-implementations error.
+    let debug = derived_debug(&input.attrs).is_none().then(|| {
+        quote! {
+            impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
+                fn fmt(&self, __secure_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    __secure_f.write_str(#name)
+                }
+            }
+        }
+    });
     quote! {
         impl #impl_generics ::secure_api::__private::Redact for #ident #ty_generics #where_clause {
             fn redact_json(
@@ -981,11 +1128,7 @@ fn stand_in(input: &DeriveInput) -> TokenStream {
             }
         }
 
-        impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
-            fn fmt(&self, __secure_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __secure_f.write_str(#name)
-            }
-        }
+        #debug
     }
 }
 
@@ -1029,6 +1172,64 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn json_written_by_another_type_is_refused() {
+        for key in ["into", "try_into"] {
+            let out = expand(&format!(
+                r#"#[serde({key} = "Wire")] struct S {{ #[redact(hide)] a: String }}"#
+            ));
+            assert!(
+                out.contains(&format!("cannot be used with `#[serde({key} = ")),
+                "{out}"
+            );
+            assert!(
+                out.contains("derive `Redact` on the type serde writes"),
+                "{out}"
+            );
+        }
+        let out = expand(r#"#[serde(remote = "other::S")] struct S { a: String }"#);
+        assert!(out.contains("`#[serde(remote = "), "{out}");
+        // `from` changes only what is read: nothing to refuse.
+        let out = expand(r#"#[serde(from = "Wire")] struct S { a: String }"#);
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_field_written_by_a_function_says_what_happens_to_it() {
+        let out = expand(r#"struct S { #[serde(with = "hex")] a: Card }"#);
+        assert!(out.contains("needs `#[redact(...)]`"), "{out}");
+        for told in [
+            r#"#[serde(with = "hex")] #[redact(skip)] a: Card"#,
+            r#"#[serde(serialize_with = "f")] #[redact(mask(last = 2))] a: Card"#,
+            r#"#[serde(skip_serializing, serialize_with = "f")] a: Card"#,
+        ] {
+            let out = expand(&format!("struct S {{ {told} }}"));
+            assert!(!out.contains("compile_error"), "{told}: {out}");
+        }
+    }
+
+    #[test]
+    fn a_visible_derived_debug_is_refused_without_a_second_debug() {
+        for attr in [
+            "#[derive(Clone, Debug)]",
+            "#[derive(std::fmt::Debug)]",
+            r#"#[cfg_attr(feature = "x", derive(Debug))]"#,
+        ] {
+            let out = expand(&format!("{attr} struct S {{ #[redact(hide)] a: String }}"));
+            assert!(out.contains("implements `Debug` itself"), "{attr}: {out}");
+            assert!(!out.contains("fmt :: Debug for"), "{attr}: {out}");
+        }
+        let out = expand("#[derive(Clone)] struct S { a: String }");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn externally_tagged_variants_are_found_among_other_members() {
+        let out = expand("enum E { A { #[redact(hide)] pin: String }, B(u8) }");
+        assert!(!out.contains("len () == 1"), "{out}");
+        assert!(out.contains(r#"__secure_object . get_mut ("A")"#), "{out}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! What `#[serde(...)]` says about a type's JSON form: the names of members
 //! and variants (`rename`, `rename_all`, `rename_all_fields`, in both
 //! directions), the representation of an enum (`tag`, `content`,
-//! `untagged`), and the fields that are skipped or flattened.
+//! `untagged`), the fields that are skipped or flattened, and the
+//! attributes that hand serialisation to other code (`into`, `try_into`,
+//! `remote`, `serialize_with`, `with`).
 //!
 //! The derives of this crate work on the JSON that serde writes or reads, so
 //! they must name things exactly as serde does; the renaming rules are those
@@ -187,6 +189,9 @@ pub(crate) struct Container {
     pub(crate) repr: Repr,
     /// `transparent`: written as its one field.
     pub(crate) transparent: bool,
+    /// `into`, `try_into` or `remote`: the JSON is another type's; the key
+    /// as written, where an error about it points.
+    pub(crate) foreign_form: Option<Ident>,
 }
 
 /// The `#[serde(...)]` attributes of an enum variant.
@@ -210,6 +215,9 @@ pub(crate) struct Field {
     pub(crate) skip: Both<bool>,
     /// `flatten`: the keyword, where an error about it points.
     pub(crate) flatten: Option<Span>,
+    /// `serialize_with` or `with`: the field is written by a function, in
+    /// whatever shape it chooses; the key as written.
+    pub(crate) serialize_with: Option<Ident>,
 }
 
 impl Container {
@@ -220,6 +228,7 @@ impl Container {
             rename_all_fields: Both::default(),
             repr: Repr::External,
             transparent: false,
+            foreign_form: None,
         };
         let mut tag = None;
         let mut content = None;
@@ -240,6 +249,9 @@ impl Container {
                 Some("content") => content = string(&meta),
                 Some("untagged") => untagged = true,
                 Some("transparent") => container.transparent = true,
+                Some("into" | "try_into" | "remote") if container.foreign_form.is_none() => {
+                    container.foreign_form = meta.path().get_ident().cloned();
+                }
                 _ => {}
             }
         }
@@ -322,6 +334,9 @@ impl Field {
                             .get_ident()
                             .map_or_else(Span::call_site, Ident::span),
                     );
+                }
+                Some("serialize_with" | "with") if field.serialize_with.is_none() => {
+                    field.serialize_with = meta.path().get_ident().cloned();
                 }
                 _ => {}
             }

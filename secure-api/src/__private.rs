@@ -8,17 +8,22 @@ use std::future::Future;
 
 use serde::Serialize;
 
+pub use actix_web::dev::{AppService, HttpServiceFactory};
+pub use actix_web::route;
 pub use actix_web::web::Payload;
 pub use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 pub use secure_api_macros::roles;
 
 pub use crate::authz::{Access, Owner, Role};
+pub use crate::methods::Route;
 pub use crate::problem::FieldError;
 pub use crate::rate_limit::{Quota, RateKeyKind};
 pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
 pub use crate::validation::{
     DEFAULT_BODY_LIMIT, Input, NestedInput, Unvalidated, Validated, join, nested_errors, push_field,
 };
+pub use crate::validation::{DerivesValidate, NestedProbe, NotNested, assert_validate};
+pub use crate::version::{Deprecation, Sunset};
 pub use actix_web::web::Json;
 pub use serde_json::{Map, Value};
 pub use validator::{ValidationErrors, ValidationErrorsKind};
@@ -41,6 +46,15 @@ pub struct Policy {
     pub rate_key: RateKeyKind,
     /// The largest request body accepted, in bytes (`body_limit`).
     pub body_limit: usize,
+    /// `deprecated(..)`: the `Deprecation`, `Sunset` and `Link` headers,
+    /// and 410 from the sunset on.
+    pub deprecation: Option<Deprecation>,
+}
+
+/// Records `route` for `405 Method Not Allowed` answers, then registers
+/// `service` (the actix-web resource of a `#[secure]` handler) on the app.
+pub fn register(route: &'static Route, service: impl HttpServiceFactory, config: &mut AppService) {
+    crate::methods::register(route, service, config);
 }
 
 /// `Reply::ok(body)`, for a handler that returns `Json<T>`: a free function,
@@ -52,6 +66,10 @@ pub fn reply<T: Serialize + Redact>(body: T) -> Reply<T> {
 
 /// Runs every check of `policy` against `req`, then extracts the handler's
 /// arguments from the request (reading the body only now) and calls it.
+///
+/// A route past its `deprecated(sunset = ..)` answers 410 before any
+/// check; every response of a deprecated route carries its `Deprecation`,
+/// `Sunset` and `Link` headers (see [`crate::version`]).
 ///
 /// Rejections are problem+json responses; nothing a client sends can make
 /// this panic.
@@ -67,5 +85,57 @@ where
     Fut: Future,
     Fut::Output: Responder,
 {
-    crate::guard::handle(policy, req, payload, handler).await
+    crate::version::respond(
+        policy.deprecation.as_ref(),
+        crate::guard::handle(policy, req, payload, handler),
+    )
+    .await
+}
+
+/// Compile-time probes on the resolved types of a handler's arguments and
+/// return type, for what `#[secure]` cannot see in the tokens (a type alias,
+/// a renamed import): an associated const that an inherent impl on the
+/// types that matter sets to `true`, and [`ProbeFallback`] to `false`.
+pub struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+
+/// The `false` answers of [`Probe`], for every type no inherent impl covers.
+pub trait ProbeFallback {
+    /// The argument is a body or query extractor `#[secure]` did not check.
+    const UNCHECKED_INPUT: bool = false;
+    /// The return type holds a `Json<T>` that would not be redacted.
+    const UNREDACTED_JSON: bool = false;
+}
+
+impl<T: ?Sized> ProbeFallback for Probe<T> {}
+
+impl<T> Probe<actix_web::web::Json<T>> {
+    /// Yes: a `Json<T>` argument or return value.
+    pub const UNCHECKED_INPUT: bool = true;
+    /// Yes: a `Json<T>` argument or return value.
+    pub const UNREDACTED_JSON: bool = true;
+}
+
+impl<T> Probe<actix_web::web::Form<T>> {
+    /// Yes: a `Form<T>` argument.
+    pub const UNCHECKED_INPUT: bool = true;
+}
+
+impl<T> Probe<actix_web::web::Query<T>> {
+    /// Yes: a `Query<T>` argument.
+    pub const UNCHECKED_INPUT: bool = true;
+}
+
+impl<T> Probe<Option<actix_web::web::Json<T>>> {
+    /// Yes: an optional `Json<T>` response.
+    pub const UNREDACTED_JSON: bool = true;
+}
+
+impl<T, E> Probe<Result<actix_web::web::Json<T>, E>> {
+    /// Yes: a `Json<T>` response behind an alias of `Result`.
+    pub const UNREDACTED_JSON: bool = true;
+}
+
+impl<T, S> Probe<(actix_web::web::Json<T>, S)> {
+    /// Yes: a `Json<T>` response with a status or headers.
+    pub const UNREDACTED_JSON: bool = true;
 }

@@ -16,6 +16,8 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::jwt::{Jwks, JwtVerifier};
+use crate::cors::CorsPolicy;
+use crate::headers::SecureHeaders;
 
 /// The shortest accepted HMAC secret, in bytes (RFC 7518 §3.2: a key of the
 /// same size as the hash output or larger; 32 bytes for HS256).
@@ -71,12 +73,20 @@ pub mod env {
     pub const JWT_LEEWAY_SECONDS: &str = "SECURE_API_JWT_LEEWAY_SECONDS";
     /// Comma-separated IPs or CIDRs of proxies whose forwarding headers are believed.
     pub const TRUSTED_PROXIES: &str = "SECURE_API_TRUSTED_PROXIES";
+    /// Which header trusted proxies append the client to: `x-forwarded-for`
+    /// (default) or `forwarded` (RFC 7239).
+    pub const FORWARDED_HEADER: &str = "SECURE_API_FORWARDED_HEADER";
     /// Prefix length (0 to 128) IPv6 clients are grouped by for rate limits.
     pub const IPV6_PREFIX_LENGTH: &str = "SECURE_API_IPV6_PREFIX_LENGTH";
     /// Failed authentications per client IP per minute before 429.
     pub const AUTH_FAILURES_PER_MINUTE: &str = "SECURE_API_AUTH_FAILURES_PER_MINUTE";
     /// The most client keys tracked per rate-limited route.
     pub const RATE_LIMIT_MAX_KEYS: &str = "SECURE_API_RATE_LIMIT_MAX_KEYS";
+    /// Comma-separated origins (`https://app.example.com`) allowed to call
+    /// the API from a browser (CORS); `*` for any origin.
+    pub const CORS_ORIGINS: &str = "SECURE_API_CORS_ORIGINS";
+    /// `true` or `false`: whether CORS allows credentialed requests.
+    pub const CORS_ALLOW_CREDENTIALS: &str = "SECURE_API_CORS_ALLOW_CREDENTIALS";
 }
 
 /// Validated security configuration: token keys and claims rules, realm,
@@ -91,11 +101,27 @@ pub struct SecurityConfig {
     development_mode: bool,
     trusted_proxies: Vec<IpNet>,
     limits: Limits,
+    secure_headers: SecureHeaders,
+    cors: Option<CorsPolicy>,
+}
+
+/// The header trusted proxies append the client's address to. Only that
+/// one is read: a client can send the other through a proxy that leaves it
+/// untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (the de facto standard; the default).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` `for=` (RFC 7239 §5.2).
+    Forwarded,
 }
 
 /// Rate-limit settings of a [`SecurityConfig`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// The header trusted proxies append the client to.
+    pub forwarded_header: ForwardedHeader,
     /// IPv6 clients share a bucket per prefix of this length (default 64).
     pub ipv6_prefix_len: u8,
     /// The most keys tracked per rate-limited route (default 100,000).
@@ -110,6 +136,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            forwarded_header: ForwardedHeader::XForwardedFor,
             ipv6_prefix_len: 64,
             max_keys: crate::rate_limit::DEFAULT_MAX_KEYS,
             auth_failures: crate::rate_limit::brute_force::DEFAULT_FAILURES,
@@ -127,6 +154,8 @@ impl fmt::Debug for SecurityConfig {
             .field("development_mode", &self.development_mode)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("limits", &self.limits)
+            .field("secure_headers", &self.secure_headers)
+            .field("cors", &self.cors)
             .finish()
     }
 }
@@ -172,6 +201,16 @@ impl SecurityConfig {
         self.limits
     }
 
+    /// The secure response headers and HSTS policy.
+    pub fn secure_headers(&self) -> &SecureHeaders {
+        &self.secure_headers
+    }
+
+    /// The CORS policy; `None` when no origin may call from a browser.
+    pub fn cors(&self) -> Option<&CorsPolicy> {
+        self.cors.as_ref()
+    }
+
     pub(crate) fn verifier(&self) -> &JwtVerifier {
         &self.jwt
     }
@@ -213,6 +252,9 @@ pub struct SecurityConfigBuilder {
     trusted_proxies: Vec<IpNet>,
     development_mode: bool,
     limits: Limits,
+    secure_headers: SecureHeaders,
+    cors: Option<CorsPolicy>,
+    cors_credentials: Option<bool>,
 }
 
 impl fmt::Debug for SecurityConfigBuilder {
@@ -227,11 +269,35 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("development_mode", &self.development_mode)
             .field("limits", &self.limits)
+            .field("secure_headers", &self.secure_headers)
+            .field("cors", &self.cors)
             .finish()
     }
 }
 
 impl SecurityConfigBuilder {
+    /// The secure response headers and HSTS policy (default
+    /// [`SecureHeaders::strict`]).
+    pub fn secure_headers(mut self, headers: SecureHeaders) -> Self {
+        self.secure_headers = headers;
+        self
+    }
+
+    /// Allows cross-origin requests from browsers by `policy` (default:
+    /// none). `SECURE_API_CORS_ORIGINS` replaces its origins and
+    /// `SECURE_API_CORS_ALLOW_CREDENTIALS` its credentials setting.
+    pub fn cors(mut self, policy: CorsPolicy) -> Self {
+        self.cors = Some(policy);
+        self
+    }
+
+    /// The header trusted proxies append the client's address to (default
+    /// `X-Forwarded-For`).
+    pub fn forwarded_header(mut self, header: ForwardedHeader) -> Self {
+        self.limits.forwarded_header = header;
+        self
+    }
+
     /// IPv6 clients share a rate-limit bucket per prefix of `len` bits
     /// (0 to 128; default 64, one subscriber's network).
     pub fn ipv6_prefix_len(mut self, len: u8) -> Self {
@@ -343,6 +409,18 @@ impl SecurityConfigBuilder {
         if let Some(v) = var(env::TRUSTED_PROXIES)? {
             self.trusted_proxies = parse_proxies(&v)?;
         }
+        if let Some(v) = var(env::FORWARDED_HEADER)? {
+            self.limits.forwarded_header = match v.trim().to_ascii_lowercase().as_str() {
+                "x-forwarded-for" => ForwardedHeader::XForwardedFor,
+                "forwarded" => ForwardedHeader::Forwarded,
+                _ => {
+                    return Err(ConfigError::new(
+                        env::FORWARDED_HEADER,
+                        format!("`{v}` is neither `x-forwarded-for` nor `forwarded`"),
+                    ));
+                }
+            };
+        }
         if let Some(v) = var(env::IPV6_PREFIX_LENGTH)? {
             self.limits.ipv6_prefix_len = v
                 .trim()
@@ -370,6 +448,26 @@ impl SecurityConfigBuilder {
                 })?;
             self.limits.auth_failure_window_secs = 60;
         }
+        if let Some(v) = var(env::CORS_ORIGINS)? {
+            let origins = v.split(',').map(str::trim).filter(|o| !o.is_empty());
+            self.cors = Some(match self.cors.take() {
+                // Keep what code said about methods and headers.
+                Some(code) => code.with_origins(origins),
+                None => CorsPolicy::allow_origins(origins),
+            });
+        }
+        if let Some(v) = var(env::CORS_ALLOW_CREDENTIALS)? {
+            self.cors_credentials = Some(match v.trim() {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(ConfigError::new(
+                        env::CORS_ALLOW_CREDENTIALS,
+                        format!("`{other}` is neither `true` nor `false`"),
+                    ));
+                }
+            });
+        }
         if let Some(v) = var(env::RATE_LIMIT_MAX_KEYS)? {
             self.limits.max_keys = v
                 .trim()
@@ -392,7 +490,11 @@ impl SecurityConfigBuilder {
     /// A [`ConfigError`] naming the setting: no key (unless
     /// [`development_mode`](Self::development_mode)), a secret under 32
     /// bytes, a JWKS file that cannot be read or holds an unusable key, an
-    /// empty or missing issuer or audience, a leeway over one day.
+    /// empty or missing issuer or audience, a leeway over one day; a CORS
+    /// policy allowing any origin with credentials, or naming something
+    /// that is not an origin (`SECURE_API_CORS_ORIGINS`); secure headers
+    /// that set HSTS, `Server` or `X-Powered-By` directly, or HSTS
+    /// `preload` under a year or without subdomains (`SecureHeaders::...`).
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
         let issuer = required(self.issuer, env::JWT_ISSUER)?;
         let audience = required(self.audience, env::JWT_AUDIENCE)?;
@@ -407,6 +509,20 @@ impl SecurityConfigBuilder {
                 env::AUTH_FAILURES_PER_MINUTE,
                 "must be at least 1 per at least 1 second",
             ));
+        }
+        self.secure_headers.validate()?;
+        let cors = match (self.cors, self.cors_credentials) {
+            (Some(policy), Some(credentials)) => Some(policy.allow_credentials(credentials)),
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    env::CORS_ALLOW_CREDENTIALS,
+                    format!("has no effect without {}", env::CORS_ORIGINS),
+                ));
+            }
+            (policy, None) => policy,
+        };
+        if let Some(policy) = &cors {
+            policy.validate()?;
         }
         let leeway = self.leeway_seconds.unwrap_or(DEFAULT_LEEWAY_SECONDS);
         if leeway > 86_400 {
@@ -458,6 +574,8 @@ impl SecurityConfigBuilder {
             development_mode,
             trusted_proxies: self.trusted_proxies,
             limits: self.limits,
+            secure_headers: self.secure_headers,
+            cors,
         })
     }
 }

@@ -69,6 +69,14 @@ where
             );
             let mut res = rejection.problem(state.config.realm()).to_response();
             set_rate_headers(&mut res, rate);
+            if rate.is_none()
+                && let Some(quota) = policy.rate
+                && let Ok(v) = HeaderValue::from_str(&quota.policy_header())
+            {
+                // Refused before the charge (no key yet): the policy still applies.
+                res.headers_mut()
+                    .insert(HeaderName::from_static("ratelimit-policy"), v);
+            }
             return res;
         }
     }
@@ -108,12 +116,21 @@ fn check(
         return Err(Rejection::CredentialInUrl);
     }
     let limits = state.config.limits();
-    let ip = client_ip(req, state.config.trusted_proxies())
+    let ip = client_ip(req, state.config.trusted_proxies(), limits.forwarded_header)
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| {
             bucket_ip(ip, limits.ipv6_prefix_len)
         });
     let principal = match policy.access {
-        Access::Public => None,
+        Access::Public => {
+            // A locked-out client is refused whenever it presents
+            // credentials, on public routes too.
+            if presents_credentials(req)
+                && let Some(retry_after) = state.failed_auth.locked_out(ip)
+            {
+                return Err(Rejection::RateLimited { retry_after });
+            }
+            None
+        }
         Access::AnyOf(_) | Access::AllOf(_) => Some(authenticate(req, state, ip)?),
     };
     if let Some(quota) = policy.rate {
@@ -150,8 +167,9 @@ fn authenticate(
     state: &SecurityState,
     ip: IpAddr,
 ) -> Result<Principal, Rejection> {
-    let presents_credentials = !matches!(auth::bearer(req), auth::Bearer::Absent);
-    if presents_credentials && let Some(retry_after) = state.failed_auth.locked_out(ip) {
+    if presents_credentials(req)
+        && let Some(retry_after) = state.failed_auth.locked_out(ip)
+    {
         return Err(Rejection::RateLimited { retry_after });
     }
     let result = auth::authenticate(req, &state.config);
@@ -163,6 +181,11 @@ fn authenticate(
         );
     }
     result
+}
+
+/// Whether the request presents credentials (an `Authorization` header).
+fn presents_credentials(req: &HttpRequest) -> bool {
+    !matches!(auth::bearer(req), auth::Bearer::Absent)
 }
 
 /// Whether the query string names a credential parameter (after

@@ -1,27 +1,68 @@
 //! [`Security`]: the middleware that makes secure-api's policies reachable
-//! by `#[secure]` handlers, sets secure response headers on every response,
-//! and turns every bare error response into problem+json.
+//! by `#[secure]` handlers, answers plain HTTP on an HTTPS-only API, runs
+//! CORS, sets the secure response headers ([`SecureHeaders`]) on every
+//! response, answers 405 with `Allow`, and turns every bare error response
+//! into problem+json.
 
 use std::future::{Ready, ready};
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::{Error, HttpMessage, HttpRequest};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
 use crate::auth::rejection::Rejection;
-use crate::config::SecurityConfig;
-use crate::problem::{self, PROBLEM_JSON};
+use crate::config::{ConfigError, SecurityConfig};
+use crate::problem::{self, PROBLEM_JSON, Problem};
 use crate::rate_limit::RateLimiters;
 use crate::rate_limit::brute_force::FailedAuth;
 use crate::rate_limit::client_ip;
 
-/// Headers set on every response, overwriting any weaker value a handler
-/// set (OWASP Secure Headers Project; values for a JSON API).
-const SECURE_HEADERS: [(&str, &str); 6] = [
+/// The secure response headers and HSTS policy that [`Security`] enforces.
+///
+/// The default, [`SecureHeaders::strict`], is for a JSON API (OWASP Secure
+/// Headers Project):
+///
+/// | header | value |
+/// | --- | --- |
+/// | `X-Content-Type-Options` | `nosniff` |
+/// | `X-Frame-Options` | `DENY` |
+/// | `Content-Security-Policy` | `default-src 'none'; frame-ancestors 'none'` |
+/// | `Referrer-Policy` | `no-referrer` |
+/// | `Cache-Control` | `no-store` |
+/// | `Cross-Origin-Resource-Policy` | `same-origin` |
+/// | `Strict-Transport-Security` (HTTPS only) | `max-age=31536000; includeSubDomains` |
+///
+/// Each header is set on every response, errors, 404s and 429s included,
+/// replacing any value a handler set. [`set`](Self::set) changes or adds
+/// one; [`remove`](Self::remove) stops enforcing one (a handler may then
+/// set its own, for example a `Cache-Control` of its choosing). HSTS is
+/// configured with [`hsts`](Self::hsts) only: it is sent over HTTPS only
+/// and at most once (RFC 6797 §7.2, §8.1). `Server` and `X-Powered-By` are
+/// always removed.
+///
+/// ```
+/// use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+/// use secure_api::{Hsts, SecureHeaders};
+///
+/// let headers = SecureHeaders::strict()
+///     .set(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"))
+///     .remove(actix_web::http::header::X_FRAME_OPTIONS)
+///     .hsts(Some(Hsts::default().preload(true)));
+/// # let _ = headers;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecureHeaders {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    hsts: Option<Hsts>,
+}
+
+/// The headers of [`SecureHeaders::strict`], HSTS aside.
+const STRICT: [(&str, &str); 6] = [
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     (
@@ -33,11 +74,227 @@ const SECURE_HEADERS: [(&str, &str); 6] = [
     ("cross-origin-resource-policy", "same-origin"),
 ];
 
-/// HSTS (RFC 6797 §6.1), sent only on responses over HTTPS (RFC 6797 §7.2).
-const HSTS: &str = "max-age=31536000; includeSubDomains";
-
-/// Headers that would name software or versions.
+/// Headers that would name software or versions; always removed.
 const REMOVED_HEADERS: [&str; 2] = ["server", "x-powered-by"];
+
+impl Default for SecureHeaders {
+    fn default() -> Self {
+        Self::strict()
+    }
+}
+
+impl SecureHeaders {
+    /// The strict defaults for a JSON API (see the table above), with
+    /// [`Hsts::default`].
+    pub fn strict() -> Self {
+        Self {
+            headers: STRICT
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        HeaderName::from_static(name),
+                        HeaderValue::from_static(value),
+                    )
+                })
+                .collect(),
+            hsts: Some(Hsts::default()),
+        }
+    }
+
+    /// Sets `name` to `value` on every response (replacing the default of
+    /// that name, or adding a header). `Strict-Transport-Security`,
+    /// `Server` and `X-Powered-By` cannot be set this way: building the
+    /// configuration then fails (see [`SecurityConfigBuilder::build`](crate::SecurityConfigBuilder::build)).
+    pub fn set(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Stops enforcing `name`: the framework no longer sets it, and a value
+    /// set by a handler passes through. For HSTS use [`hsts`](Self::hsts)`(None)`.
+    pub fn remove(mut self, name: HeaderName) -> Self {
+        self.headers.retain(|(n, _)| *n != name);
+        self
+    }
+
+    /// The HSTS policy sent over HTTPS; `None` sends none (and removes any
+    /// that a handler set).
+    pub fn hsts(mut self, hsts: Option<Hsts>) -> Self {
+        self.hsts = hsts;
+        self
+    }
+
+    /// The headers set on every response, in order.
+    pub fn headers(&self) -> &[(HeaderName, HeaderValue)] {
+        &self.headers
+    }
+
+    /// The HSTS policy, if any.
+    pub fn hsts_policy(&self) -> Option<Hsts> {
+        self.hsts
+    }
+
+    /// Refuses headers that only the framework may set.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for `SecureHeaders::set` naming the header.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        for (name, _) in &self.headers {
+            if *name == header::STRICT_TRANSPORT_SECURITY {
+                return Err(ConfigError::new(
+                    "SecureHeaders::set",
+                    "`Strict-Transport-Security` is configured with `SecureHeaders::hsts`, which sends it over HTTPS only",
+                ));
+            }
+            if REMOVED_HEADERS.contains(&name.as_str()) {
+                return Err(ConfigError::new(
+                    "SecureHeaders::set",
+                    format!("`{name}` names software or versions and is always removed"),
+                ));
+            }
+        }
+        if let Some(hsts) = self.hsts {
+            hsts.validate()?;
+        }
+        Ok(())
+    }
+
+    /// Sets the headers on `headers`; HSTS only when `https`.
+    fn apply(&self, headers: &mut HeaderMap, https: bool) {
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        for name in REMOVED_HEADERS {
+            headers.remove(name);
+        }
+        match (https, self.hsts) {
+            (true, Some(hsts)) => {
+                if let Ok(value) = HeaderValue::from_str(&hsts.header_value()) {
+                    headers.insert(header::STRICT_TRANSPORT_SECURITY, value);
+                }
+            }
+            _ => {
+                headers.remove(header::STRICT_TRANSPORT_SECURITY);
+            }
+        }
+    }
+}
+
+/// An HTTP Strict Transport Security policy (RFC 6797 §6.1).
+///
+/// Default: `max-age=31536000; includeSubDomains` (one year, subdomains
+/// included, no `preload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hsts {
+    max_age_secs: u64,
+    include_subdomains: bool,
+    preload: bool,
+}
+
+impl Default for Hsts {
+    fn default() -> Self {
+        Self {
+            max_age_secs: 31_536_000,
+            include_subdomains: true,
+            preload: false,
+        }
+    }
+}
+
+impl Hsts {
+    /// `max-age`, in seconds (RFC 6797 §6.1.1).
+    pub fn max_age_secs(mut self, seconds: u64) -> Self {
+        self.max_age_secs = seconds;
+        self
+    }
+
+    /// Whether to send `includeSubDomains` (RFC 6797 §6.1.2).
+    pub fn include_subdomains(mut self, include: bool) -> Self {
+        self.include_subdomains = include;
+        self
+    }
+
+    /// Whether to send `preload`, the consent to be built into browsers'
+    /// HSTS preload lists (<https://hstspreload.org>). Needs a `max-age` of
+    /// at least one year and `includeSubDomains`.
+    pub fn preload(mut self, preload: bool) -> Self {
+        self.preload = preload;
+        self
+    }
+
+    /// The header value: `max-age=N[; includeSubDomains][; preload]`.
+    pub fn header_value(&self) -> String {
+        let mut value = format!("max-age={}", self.max_age_secs);
+        if self.include_subdomains {
+            value.push_str("; includeSubDomains");
+        }
+        if self.preload {
+            value.push_str("; preload");
+        }
+        value
+    }
+
+    /// `preload` needs one year and subdomains (the preload list's rules).
+    fn validate(self) -> Result<(), ConfigError> {
+        if self.preload && (self.max_age_secs < 31_536_000 || !self.include_subdomains) {
+            return Err(ConfigError::new(
+                "SecureHeaders::hsts",
+                "`preload` needs a max-age of at least 31536000 seconds and includeSubDomains",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where the plain HTTP listener redirects to: the `host[:port]` of the
+/// HTTPS listener (RFC 3986 §3.2), without user information.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpsAuthority(String);
+
+impl HttpsAuthority {
+    /// The authority of an HTTPS listener bound to `addr`: its IP (in
+    /// brackets for IPv6) and port; `localhost` when it listens on every
+    /// address.
+    pub fn of(addr: std::net::SocketAddr) -> Self {
+        let port = addr.port();
+        Self(match addr {
+            a if a.ip().is_unspecified() => format!("localhost:{port}"),
+            std::net::SocketAddr::V4(a) => format!("{}:{port}", a.ip()),
+            std::net::SocketAddr::V6(a) => format!("[{}]:{port}", a.ip()),
+        })
+    }
+
+    /// Parses `host` or `host:port` (`api.example.com`, `[::1]:8443`).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for `HttpsAuthority` when `authority` is not an
+    /// RFC 3986 §3.2 authority, or holds user information.
+    pub fn parse(authority: &str) -> Result<Self, ConfigError> {
+        let bad = || {
+            ConfigError::new(
+                "HttpsAuthority",
+                format!("`{authority}` is not a host or host:port, e.g. api.example.com:8443"),
+            )
+        };
+        let parsed: actix_web::http::uri::Authority = authority.parse().map_err(|_| bad())?;
+        if authority.is_empty() || authority.contains('@') || parsed.host().is_empty() {
+            return Err(bad());
+        }
+        Ok(Self(authority.to_owned()))
+    }
+
+    /// `host:port`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for HttpsAuthority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// What `#[secure]` handlers reach through the request: the configuration
 /// and the per-route rate-limit state.
@@ -62,27 +319,48 @@ pub(crate) struct SecurityState {
 /// # }
 /// ```
 ///
-/// On every response, errors and 404s included, it sets
-/// `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
-/// `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`,
-/// `Referrer-Policy: no-referrer`, `Cache-Control: no-store`,
-/// `Cross-Origin-Resource-Policy: same-origin`; over HTTPS also
-/// `Strict-Transport-Security: max-age=31536000; includeSubDomains`
-/// (RFC 6797 §7.2: never over plain HTTP). It removes `Server` and
-/// `X-Powered-By`. An error response (4xx, 5xx) whose body is empty or plain
-/// text is replaced by an RFC 9457 problem+json body for its status.
+/// For each request, in this order:
+///
+/// 1. On a listener made with [`plain_http`](Self::plain_http), a request
+///    that did not come over HTTPS is answered without reaching the app: a
+///    `GET` or `HEAD` without credentials gets `308 Permanent Redirect` to
+///    the same path and query on HTTPS (RFC 9110 §15.4.9); any request
+///    carrying credentials (`Authorization`, `X-API-Key`, a credential
+///    query parameter) or using another method gets 403 problem+json and is
+///    logged as a security event (target `secure_api::security`), since
+///    what it carried already crossed the network in clear (RFC 6750 §5.3).
+/// 2. A credential in the query string gets 400 (RFC 6750 §5.3).
+/// 3. With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
+///    (`OPTIONS` with `Access-Control-Request-Method`) is answered here,
+///    before routing, so before authentication and rate limits; an
+///    `OPTIONS` without that header is routed like any other method.
+/// 4. A path that exists, requested with a method none of its `#[secure]`
+///    routes accepts, gets `405 Method Not Allowed` with `Allow` listing
+///    the methods (RFC 9110 §15.5.6) instead of 404.
+/// 5. Every response, errors, 404s and 429s included, gets the
+///    [`SecureHeaders`] of the configuration (HSTS only over HTTPS,
+///    RFC 6797 §7.2); `Server` and `X-Powered-By` are removed. An error
+///    response whose body is empty or plain text gets an RFC 9457
+///    problem+json body for its status.
+///
+/// A request counts as HTTPS when it arrived on a TLS listener, or when a
+/// trusted proxy (`SECURE_API_TRUSTED_PROXIES`) says so with
+/// `X-Forwarded-Proto: https` or `Forwarded: proto=https` (RFC 7239 §5.4);
+/// from anyone else those headers are ignored.
 ///
 /// A `#[secure]` handler reached without this middleware answers 500
 /// (fail closed) and logs an error.
 #[derive(Clone)]
 pub struct Security {
     state: Arc<SecurityState>,
+    plain_http: Option<Arc<HttpsAuthority>>,
 }
 
 impl std::fmt::Debug for Security {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Security")
             .field("config", &self.state.config)
+            .field("plain_http", &self.plain_http)
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +378,31 @@ impl Security {
                 ),
                 config,
             }),
+            plain_http: None,
+        }
+    }
+
+    /// The same middleware (sharing its rate-limit buckets) for a listener
+    /// of plain HTTP: requests that did not come over HTTPS are redirected
+    /// to `https://{redirect_to}` or refused (see step 1 above) and never
+    /// reach the app; requests a trusted proxy received over HTTPS are
+    /// served as on the HTTPS listener.
+    ///
+    /// ```no_run
+    /// # use actix_web::{App, HttpServer};
+    /// # use secure_api::{HttpsAuthority, Security, SecurityConfig};
+    /// # async fn run(security: Security) -> std::io::Result<()> {
+    /// let plain = security.plain_http(HttpsAuthority::parse("api.example.com").map_err(std::io::Error::other)?);
+    /// HttpServer::new(move || App::new().wrap(plain.clone()))
+    ///     .bind(("0.0.0.0", 80))?
+    ///     .run()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn plain_http(&self, redirect_to: HttpsAuthority) -> Self {
+        Self {
+            state: Arc::clone(&self.state),
+            plain_http: Some(Arc::new(redirect_to)),
         }
     }
 
@@ -121,9 +424,26 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        let service = Rc::new(service);
+        let cors = match self.state.config.cors() {
+            Some(policy) => match policy
+                .to_cors()
+                .new_transform(Rc::clone(&service))
+                .into_inner()
+            {
+                Ok(cors) => Some(cors),
+                Err(()) => {
+                    tracing::error!(target: "secure_api::config", "the CORS policy cannot be applied");
+                    return ready(Err(()));
+                }
+            },
+            None => None,
+        };
         ready(Ok(SecurityMiddleware {
-            service: Rc::new(service),
+            service,
+            cors,
             state: Arc::clone(&self.state),
+            plain_http: self.plain_http.clone(),
         }))
     }
 }
@@ -132,7 +452,9 @@ where
 #[doc(hidden)]
 pub struct SecurityMiddleware<S> {
     service: Rc<S>,
+    cors: Option<actix_cors::CorsMiddleware<Rc<S>>>,
     state: Arc<SecurityState>,
+    plain_http: Option<Arc<HttpsAuthority>>,
 }
 
 impl<S, B> Service<ServiceRequest> for SecurityMiddleware<S>
@@ -142,31 +464,51 @@ where
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = Error;
-    type Future = Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let https = is_https(req.request(), self.state.config.trusted_proxies());
-        // Credentials in the URL are refused on every path, routed or not
-        // (RFC 6750 §5.3). Over plain HTTP the application's HTTPS policy
-        // answers first (see `customer-api`'s plain listener).
-        if https && crate::guard::has_credential_in_query(req.query_string()) {
-            tracing::warn!(target: "secure_api::security", "credential in the query string refused");
-            let problem = Rejection::CredentialInUrl.problem(self.state.config.realm());
-            let res = req.into_response(problem.to_response());
-            return Box::pin(std::future::ready(Ok(finish(res, https))));
+        let state = Arc::clone(&self.state);
+        let https = is_https(req.request(), state.config.trusted_proxies());
+        if !https && let Some(authority) = &self.plain_http {
+            let answer = plain_http_answer(req.request(), authority, &state.config);
+            let res = req.into_response(answer);
+            return Box::pin(ready(Ok(finish(res, https, &state))));
         }
-        req.extensions_mut().insert(Arc::clone(&self.state));
-        let fut = self.service.call(req);
+        // Credentials in the URL are refused on every path, routed or not
+        // (RFC 6750 §5.3).
+        if crate::guard::has_credential_in_query(req.query_string()) {
+            tracing::warn!(target: "secure_api::security", "credential in the query string refused");
+            let problem = Rejection::CredentialInUrl.problem(state.config.realm());
+            let res = req.into_response(problem.to_response());
+            return Box::pin(ready(Ok(finish(res, https, &state))));
+        }
+        req.extensions_mut().insert(Arc::clone(&state));
+        let fut: LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>> = match &self.cors
+        {
+            Some(cors) if !is_options_without_preflight(&req) => {
+                let fut = cors.call(req);
+                Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
+            }
+            _ => {
+                let fut = self.service.call(req);
+                Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
+            }
+        };
         Box::pin(async move {
             match fut.await {
-                Ok(res) => Ok(finish(res.map_into_boxed_body(), https)),
+                Ok(res) => Ok(finish(
+                    crate::methods::method_not_allowed(res),
+                    https,
+                    &state,
+                )),
                 // The request is gone with the error; answer through an error
                 // whose response is the same problem+json with the same headers.
                 Err(err) => Err(HardenedError {
                     status: err.as_response_error().status_code(),
                     https,
+                    state,
                 }
                 .into()),
             }
@@ -174,8 +516,19 @@ where
     }
 }
 
+/// An `OPTIONS` request that is not a CORS preflight (no
+/// `Access-Control-Request-Method`): routed like any other method, not
+/// answered by CORS (Fetch Standard §3.2.2).
+fn is_options_without_preflight(req: &ServiceRequest) -> bool {
+    req.method() == Method::OPTIONS
+        && !req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
 /// Whether `req` arrived over HTTPS: a TLS listener, or a trusted proxy's
-/// `X-Forwarded-Proto: https` (from anyone else that header is ignored).
+/// `Forwarded: proto=https` (RFC 7239 §5.4) or `X-Forwarded-Proto: https`.
+/// From anyone else those headers are ignored.
 pub(crate) fn is_https(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> bool {
     if req.app_config().secure() {
         return true;
@@ -186,10 +539,29 @@ pub(crate) fn is_https(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> bool {
     from_trusted && forwarded_proto_is_https(req.headers())
 }
 
-/// Whether `X-Forwarded-Proto` is present and every value in it (all
-/// headers, comma-separated) says `https`: one hop in clear makes the
-/// request plain HTTP.
-fn forwarded_proto_is_https(headers: &header::HeaderMap) -> bool {
+/// Whether the forwarding headers say every hop used HTTPS: the `proto=`
+/// parameters of `Forwarded` when it has any, else `X-Forwarded-Proto`
+/// (all headers, comma-separated). One hop in clear makes the request
+/// plain HTTP; no protocol named at all makes it plain HTTP too.
+fn forwarded_proto_is_https(headers: &HeaderMap) -> bool {
+    let mut forwarded = Vec::new();
+    for value in headers.get_all(header::FORWARDED) {
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        for element in value.split(',') {
+            for pair in element.split(';') {
+                if let Some((name, proto)) = pair.split_once('=')
+                    && name.trim().eq_ignore_ascii_case("proto")
+                {
+                    forwarded.push(proto.trim().trim_matches('"').to_owned());
+                }
+            }
+        }
+    }
+    if !forwarded.is_empty() {
+        return forwarded.iter().all(|p| p.eq_ignore_ascii_case("https"));
+    }
     let mut seen = false;
     for value in headers.get_all("x-forwarded-proto") {
         let Ok(value) = value.to_str() else {
@@ -205,8 +577,66 @@ fn forwarded_proto_is_https(headers: &header::HeaderMap) -> bool {
     seen
 }
 
+/// Whether `req` carries a credential: an `Authorization` or `X-API-Key`
+/// header, or a credential parameter in the query (after percent-decoding).
+fn carries_credentials(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::AUTHORIZATION)
+        || headers.contains_key("x-api-key")
+        || crate::guard::has_credential_in_query(req.query_string())
+}
+
+/// The plain HTTP listener's answer (see [`Security::plain_http`]): 308 to
+/// HTTPS, or 403 logged as a security event.
+fn plain_http_answer(
+    req: &HttpRequest,
+    authority: &HttpsAuthority,
+    config: &SecurityConfig,
+) -> HttpResponse {
+    let credentials = carries_credentials(req);
+    if !credentials && (req.method() == Method::GET || req.method() == Method::HEAD) {
+        return HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, https_location(req, authority)))
+            .finish();
+    }
+    // The path only: the query may hold a credential, which is never logged.
+    tracing::warn!(
+        target: "secure_api::security",
+        security_event = true,
+        client_ip = %client_ip::client_ip(req, config.trusted_proxies(), config.limits().forwarded_header).map(|ip| ip.to_string()).unwrap_or_default(),
+        method = %req.method(),
+        path = req.path(),
+        credentials,
+        "refused a request over plain HTTP"
+    );
+    let detail = if credentials {
+        "Credentials were sent over plain HTTP and must be considered exposed; this API is served over HTTPS only."
+    } else {
+        "This API is served over HTTPS only; send the request over HTTPS."
+    };
+    Problem::new(StatusCode::FORBIDDEN, detail).to_response()
+}
+
+/// `https://{authority}` + the request's path and query; `/` for a target
+/// that is not in origin form (`*`, RFC 9110 §7.1), or that would not make
+/// a valid header value.
+fn https_location(req: &HttpRequest, authority: &HttpsAuthority) -> HeaderValue {
+    let uri = req.uri();
+    let target = match uri.path_and_query() {
+        Some(pq) if uri.path().starts_with('/') => pq.as_str(),
+        _ => "/",
+    };
+    HeaderValue::from_str(&format!("https://{authority}{target}"))
+        .or_else(|_| HeaderValue::from_str(&format!("https://{authority}/")))
+        .unwrap_or_else(|_| HeaderValue::from_static("/"))
+}
+
 /// Problem+json for bare error bodies, then the secure headers.
-fn finish(res: ServiceResponse<BoxBody>, https: bool) -> ServiceResponse<BoxBody> {
+fn finish(
+    res: ServiceResponse<BoxBody>,
+    https: bool,
+    state: &SecurityState,
+) -> ServiceResponse<BoxBody> {
     let mut res = if needs_problem_body(&res) {
         let status = res.status();
         res.map_body(|head, _| {
@@ -218,37 +648,28 @@ fn finish(res: ServiceResponse<BoxBody>, https: bool) -> ServiceResponse<BoxBody
     } else {
         res
     };
-    set_secure_headers(res.headers_mut(), https);
+    state
+        .config
+        .secure_headers()
+        .apply(res.headers_mut(), https);
     res
-}
-
-/// Sets the secure headers on `headers`, HSTS only when `https`.
-fn set_secure_headers(headers: &mut header::HeaderMap, https: bool) {
-    for (name, value) in SECURE_HEADERS {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
-    }
-    for name in REMOVED_HEADERS {
-        headers.remove(name);
-    }
-    if https {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static(HSTS),
-        );
-    } else {
-        headers.remove(header::STRICT_TRANSPORT_SECURITY);
-    }
 }
 
 /// An error raised by a service inside [`Security`], answered as
 /// problem+json for its status with the secure headers.
-#[derive(Debug)]
 struct HardenedError {
-    status: actix_web::http::StatusCode,
+    status: StatusCode,
     https: bool,
+    state: Arc<SecurityState>,
+}
+
+impl std::fmt::Debug for HardenedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HardenedError")
+            .field("status", &self.status)
+            .field("https", &self.https)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Display for HardenedError {
@@ -258,13 +679,16 @@ impl std::fmt::Display for HardenedError {
 }
 
 impl actix_web::ResponseError for HardenedError {
-    fn status_code(&self) -> actix_web::http::StatusCode {
+    fn status_code(&self) -> StatusCode {
         self.status
     }
 
-    fn error_response(&self) -> actix_web::HttpResponse {
+    fn error_response(&self) -> HttpResponse {
         let mut res = problem::for_status(self.status).to_response();
-        set_secure_headers(res.headers_mut(), self.https);
+        self.state
+            .config
+            .secure_headers()
+            .apply(res.headers_mut(), self.https);
         res
     }
 }
@@ -282,5 +706,119 @@ fn needs_problem_body(res: &ServiceResponse<BoxBody>) -> bool {
     {
         None => true,
         Some(ct) => ct.starts_with("text/plain"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn forwarded_proto_needs_https_on_every_hop() {
+        assert!(forwarded_proto_is_https(&headers(&[(
+            "forwarded",
+            "for=192.0.2.1;proto=https"
+        )])));
+        assert!(forwarded_proto_is_https(&headers(&[(
+            "forwarded",
+            "for=192.0.2.1;Proto=\"HTTPS\", for=10.0.0.1;proto=https"
+        )])));
+        assert!(!forwarded_proto_is_https(&headers(&[(
+            "forwarded",
+            "for=192.0.2.1;proto=https, for=10.0.0.1;proto=http"
+        )])));
+        // `Forwarded` with a protocol wins over `X-Forwarded-Proto`.
+        assert!(!forwarded_proto_is_https(&headers(&[
+            ("forwarded", "proto=http"),
+            ("x-forwarded-proto", "https")
+        ])));
+        // Without a `proto=`, `X-Forwarded-Proto` is read.
+        assert!(forwarded_proto_is_https(&headers(&[
+            ("forwarded", "for=192.0.2.1"),
+            ("x-forwarded-proto", "https")
+        ])));
+        assert!(!forwarded_proto_is_https(&headers(&[(
+            "x-forwarded-proto",
+            "https, http"
+        )])));
+        assert!(!forwarded_proto_is_https(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn hsts_values() {
+        assert_eq!(
+            Hsts::default().header_value(),
+            "max-age=31536000; includeSubDomains"
+        );
+        assert_eq!(
+            Hsts::default().preload(true).header_value(),
+            "max-age=31536000; includeSubDomains; preload"
+        );
+        assert!(
+            Hsts::default()
+                .max_age_secs(60)
+                .preload(true)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            Hsts::default()
+                .include_subdomains(false)
+                .preload(true)
+                .validate()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn authorities() {
+        assert_eq!(
+            HttpsAuthority::of(([127, 0, 0, 1], 8443).into()).as_str(),
+            "127.0.0.1:8443"
+        );
+        assert_eq!(
+            HttpsAuthority::of(([0, 0, 0, 0], 8443).into()).as_str(),
+            "localhost:8443"
+        );
+        assert_eq!(
+            HttpsAuthority::of(std::net::SocketAddr::from((
+                std::net::Ipv6Addr::LOCALHOST,
+                8443
+            )))
+            .as_str(),
+            "[::1]:8443"
+        );
+        assert!(HttpsAuthority::parse("api.example.com").is_ok());
+        assert!(HttpsAuthority::parse("[::1]:8443").is_ok());
+        for bad in ["", "user@host", "a b", "host/path"] {
+            assert!(HttpsAuthority::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_http_redirect_targets_are_valid_urls() {
+        let authority = HttpsAuthority::of(([127, 0, 0, 1], 8443).into());
+        let req = actix_web::test::TestRequest::get()
+            .uri("/v1/customers?limit=2")
+            .to_http_request();
+        assert_eq!(
+            https_location(&req, &authority),
+            "https://127.0.0.1:8443/v1/customers?limit=2"
+        );
+        let star = actix_web::test::TestRequest::get()
+            .uri("*")
+            .to_http_request();
+        assert_eq!(https_location(&star, &authority), "https://127.0.0.1:8443/");
     }
 }

@@ -37,6 +37,7 @@
 //! | role, with the hierarchy of [`roles!`] | `role = "editor"`, `roles(any(..))`, `roles(all(..))` | 403 `insufficient_scope` |
 //! | ownership: path parameter equals `sub` | `owner(param = "id", unless = "editor")` | 404 |
 //! | the route is served under a version prefix | `version = "v1"` | — |
+//! | deprecation (RFC 9745) and sunset (RFC 8594): `Deprecation`, `Sunset`, `Link` headers | `deprecated(since = "2026-01-01", sunset = "2027-12-31", link = "https://..")` | 410 from the sunset on, before authentication |
 //!
 //! Then the handler's arguments are extracted; request inputs are checked
 //! and responses redacted:
@@ -54,9 +55,11 @@
 //!
 //! roles! { admin > editor > viewer; }
 //!
-//! /// What a client sends: `{"fullName": "..", "ssn": ".."}`.
+//! /// What a client sends: `{"fullName": "..", "ssn": ".."}`. Any other
+//! /// member is refused (422 `unknown_field`); no `deny_unknown_fields`
+//! /// needed.
 //! #[derive(Deserialize, Validate, Input)]
-//! #[serde(rename_all = "camelCase", deny_unknown_fields)]
+//! #[serde(rename_all = "camelCase")]
 //! struct NewCustomer {
 //!     #[validate(length(min = 1, max = 100))]
 //!     full_name: String,
@@ -84,7 +87,13 @@
 //! ```
 //!
 //! The [`Security`] middleware, registered on the `App`, carries the
-//! configuration to the handlers and sets secure headers on every response.
+//! configuration to the handlers, answers CORS preflights ([`CorsPolicy`]),
+//! answers 405 with `Allow` for a method a path does not serve, and sets
+//! the [`SecureHeaders`] on every response (HSTS over HTTPS only).
+//! [`Security::plain_http`] makes it the policy of a plain HTTP listener
+//! (308 to HTTPS, 403 for credentials sent in clear), and [`server::Tls`]
+//! (cargo feature `tls`, on by default) configures the HTTPS listener with
+//! rustls from PEM files or a generated development certificate.
 //! See [`secure`] for the attribute's full syntax, [`Redact`](derive@Redact)
 //! and [`Input`](derive@Input) for the derives.
 
@@ -93,17 +102,23 @@ pub mod __private;
 pub mod auth;
 pub mod authz;
 pub mod config;
+pub mod cors;
 mod guard;
 mod headers;
+mod methods;
 pub mod problem;
 pub mod rate_limit;
 pub mod redact;
+#[cfg(feature = "tls")]
+pub mod server;
 pub mod validation;
+pub mod version;
 
 pub use auth::{AuthMethod, Principal};
 pub use authz::Role;
-pub use config::{ConfigError, Limits, SecurityConfig, SecurityConfigBuilder};
-pub use headers::Security;
+pub use config::{ConfigError, ForwardedHeader, Limits, SecurityConfig, SecurityConfigBuilder};
+pub use cors::CorsPolicy;
+pub use headers::{Hsts, HttpsAuthority, SecureHeaders, Security};
 pub use problem::{FieldError, Problem};
 pub use redact::{Redact, Reply, Viewer};
 pub use secure_api_macros::{Input, Redact, roles, secure};

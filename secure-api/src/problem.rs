@@ -111,7 +111,8 @@ pub struct FieldError {
     /// The field's path as the client wrote it; empty for the whole document.
     pub field: String,
     /// What is wrong, as a code: validator's rule name or one of
-    /// `unknown_field`, `missing_field`, `invalid_type`, `invalid_value`.
+    /// `unknown_field`, `missing_field`, `duplicate_field`, `invalid_type`,
+    /// `invalid_value`, `unknown_variant`.
     pub code: String,
 }
 
@@ -154,6 +155,7 @@ pub(crate) fn for_status(status: StatusCode) -> Problem {
         StatusCode::NOT_FOUND => "The resource does not exist.",
         StatusCode::METHOD_NOT_ALLOWED => "The method is not allowed on this resource.",
         StatusCode::NOT_ACCEPTABLE => "No acceptable representation is available.",
+        StatusCode::GONE => "The resource has been retired.",
         StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "The request body has an unsupported content type.",
         StatusCode::UNPROCESSABLE_ENTITY => "The request body does not fit the expected shape.",

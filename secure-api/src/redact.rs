@@ -19,6 +19,24 @@
 //!
 //! Fields without an attribute are redacted through their own type: nested
 //! structs and enums that derive `Redact`, `Vec`, `Option`, `Box`, maps.
+//!
+//! A mask keeps the value's length and its separators (every character that
+//! is not a letter or digit): right for identifiers whose shape is public
+//! (card numbers, SSNs, phone numbers), wrong for secrets. Passwords, keys,
+//! tokens and anything else whose length or punctuation would help a guess
+//! are `#[redact(hide)]`.
+//!
+//! Only responses that go through [`Reply`] are redacted: a `#[secure]`
+//! handler declared to return `web::Json<T>`, `Result<web::Json<T>, E>`,
+//! `Reply<T>` or `Result<Reply<T>, E>`. A handler returning
+//! `impl Responder` or `HttpResponse` is answered as it is, whatever it
+//! holds: return one of those types for data with sensitive fields.
+//!
+//! Redaction finds fields by the member names of the JSON serde derives for
+//! the type, so that JSON must be the type's own: `#[serde(into)]`,
+//! `try_into` and `remote` are refused by the derive, a field written by
+//! `serialize_with` must carry its own `#[redact]`, and a hand-written
+//! `Serialize` must write the members the derived one would.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};

@@ -12,28 +12,54 @@
 //!
 //! | input | status |
 //! | --- | --- |
-//! | `Content-Type` other than `application/json` (form: `application/x-www-form-urlencoded`) | 415 |
+//! | `Content-Type` missing, sent twice, or other than `application/json` (form: `application/x-www-form-urlencoded`) | 415 |
+//! | `Content-Encoding` other than `identity` (bodies are not decompressed) | 415, with `Accept-Encoding: identity` |
 //! | body over the route's limit (default [`DEFAULT_BODY_LIMIT`] bytes; `Content-Length` or streamed, chunked included) | 413 |
 //! | JSON that does not parse, has a duplicate key at any depth, or nests deeper than [`MAX_DEPTH`] | 400 |
 //! | a member `T` does not declare (mass assignment) | 422, code `unknown_field` |
 //! | a missing member, a value of the wrong type | 422, codes `missing_field`, `invalid_type`, `invalid_value` |
+//! | a form or query parameter given twice (`?limit=1&limit=2`) | 422, code `duplicate_field` |
 //! | a `validator` rule broken | 422, the rule's code (`length`, `email`, `range`, ...) |
+//! | a struct `Path<T>` segment of the wrong type (`/orders/abc` for a `u32` field) | 404, as actix-web's `Path` answers: no such resource |
 //!
 //! 422 answers are problem+json with `errors: [{"field", "code"}]`; fields
 //! are named as in the JSON (`address.postal`, `items[0].postal`), and no
-//! submitted value and no validator `params` ever appear.
+//! submitted value and no validator `params` ever appear. Unknown query
+//! parameters are ignored (a query string also carries tracking and cache
+//! parameters); unknown members of a JSON or form body are refused.
 //!
 //! String lengths are `validator`'s: counted in Unicode scalar values
 //! (`"😀"` is 1), so ten emoji pass `length(max = 10)` while `"a"` followed
 //! by 5,000 combining marks does not. Bytes are capped separately by the
 //! body limit.
+//!
+//! # Limits of unknown-member refusal
+//!
+//! Unknown members are found while serde reads the value into `T`
+//! (`serde_ignored`). serde reads some shapes through a buffer of its own
+//! that this cannot see into, where an unknown member is dropped silently
+//! instead of refused:
+//!
+//! - a `#[serde(flatten)]` field: `#[derive(Input)]` refuses it at compile
+//!   time;
+//! - a field whose type is an internally tagged (`#[serde(tag = "..")]`)
+//!   or `#[serde(untagged)]` enum, or an adjacently tagged one
+//!   (`tag` + `content`) whose content the client sends before the tag:
+//!   the members of the variant's content are not checked. Put
+//!   `#[serde(deny_unknown_fields)]` on the enum (it covers its struct
+//!   variants) and on each struct its newtype variants hold, so that serde
+//!   refuses them itself (422, code `unknown_field`). Externally tagged
+//!   enums (serde's default) are checked like structs.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::marker::PhantomData;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::http::header::{
+    ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue,
+};
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use futures_util::StreamExt as _;
@@ -146,6 +172,47 @@ impl<T: NestedInput, const N: usize> NestedInput for [T; N] {
     }
 }
 
+/// The probe behind `#[derive(Input)]`'s check that a field holding a
+/// validated input is marked `#[validate(nested)]`:
+/// `NestedProbe::<T>::NESTED` is `true` when `T: NestedInput` (the inherent
+/// constant below) and `false` otherwise ([`NotNested`]'s default, found
+/// only when the inherent impl does not apply). Generated code asserts
+/// `!NestedProbe::<FieldType>::NESTED` for every field without `nested`.
+#[doc(hidden)]
+pub struct NestedProbe<T: ?Sized>(PhantomData<T>);
+
+/// The fallback of [`NestedProbe`]: `NESTED` is `false`.
+#[doc(hidden)]
+pub trait NotNested {
+    /// Whether the probed type is a [`NestedInput`]: not, here.
+    const NESTED: bool = false;
+}
+
+impl<T: ?Sized> NotNested for NestedProbe<T> {}
+
+impl<T: NestedInput + ?Sized> NestedProbe<T> {
+    /// Whether the probed type is a [`NestedInput`]: it is, here.
+    pub const NESTED: bool = true;
+}
+
+/// `validator::Validate`, under a name whose error says what to do: the
+/// bound `#[derive(Input)]` asserts, so that a struct that derives `Input`
+/// but not `Validate` is told to derive it.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` derives `secure_api::Input` but not `validator::Validate`",
+    label = "derive `validator::Validate` on `{Self}` too",
+    note = "`Input` reports the errors of the rules `validator` checks: write `#[derive(Deserialize, Validate, Input)]`, with `#[validate(...)]` on the fields to check"
+)]
+pub trait DerivesValidate: validator::Validate {}
+
+impl<T: validator::Validate + ?Sized> DerivesValidate for T {}
+
+/// Compiles only when `T` implements `validator::Validate`; see
+/// [`DerivesValidate`].
+#[doc(hidden)]
+pub const fn assert_validate<T: DerivesValidate + ?Sized>() {}
+
 /// Appends a field's own errors: their codes only, never params or messages.
 #[doc(hidden)]
 pub fn push_field(list: &[validator::ValidationError], path: &str, out: &mut Vec<FieldError>) {
@@ -174,6 +241,7 @@ pub(crate) struct BodyLimit(pub(crate) usize);
 #[derive(Debug)]
 pub(crate) enum InputRejection {
     UnsupportedMediaType,
+    UnsupportedEncoding,
     TooLarge,
     Timeout,
     Malformed,
@@ -187,6 +255,12 @@ impl InputRejection {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "The request body has an unsupported content type.",
             ),
+            // RFC 9110 §15.5.16: say which codings would have been accepted.
+            InputRejection::UnsupportedEncoding => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "The request body has an unsupported content coding; send it uncompressed.",
+            )
+            .with_header(ACCEPT_ENCODING, HeaderValue::from_static("identity")),
             InputRejection::TooLarge => Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The request body is too large.",
@@ -329,9 +403,7 @@ async fn json_body<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: &mut Payload,
 ) -> Result<T, InputRejection> {
-    if !content_type_is(req, "application/json") {
-        return Err(InputRejection::UnsupportedMediaType);
-    }
+    body_headers(req, "application/json")?;
     let bytes = read_limited(req, payload).await?;
     parse_json(&bytes)
 }
@@ -341,20 +413,48 @@ async fn form_body<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: &mut Payload,
 ) -> Result<T, InputRejection> {
-    if !content_type_is(req, "application/x-www-form-urlencoded") {
-        return Err(InputRejection::UnsupportedMediaType);
-    }
+    body_headers(req, "application/x-www-form-urlencoded")?;
     let bytes = read_limited(req, payload).await?;
     urlencoded(&bytes, true)
 }
 
-/// Whether the media type (parameters aside) is `expected`.
-fn content_type_is(req: &HttpRequest, expected: &str) -> bool {
-    req.headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case(expected))
+/// Checks the headers that say how to read the body, before reading it:
+/// exactly one `Content-Type`, whose media type (parameters aside) is
+/// `expected` (RFC 9110 §8.3), and no content coding but `identity`
+/// (RFC 9110 §8.4): bodies are not decompressed, so a compressed one is
+/// refused rather than parsed as it is.
+///
+/// # Errors
+///
+/// [`InputRejection::UnsupportedMediaType`] for a missing, repeated or
+/// other `Content-Type`; [`InputRejection::UnsupportedEncoding`] for a
+/// `Content-Encoding` other than `identity`. Both are 415.
+fn body_headers(req: &HttpRequest, expected: &str) -> Result<(), InputRejection> {
+    let mut types = req.headers().get_all(CONTENT_TYPE);
+    let media_type_is_expected = match (types.next(), types.next()) {
+        (Some(value), None) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case(expected)),
+        // None, or two: which one the client meant cannot be known.
+        _ => false,
+    };
+    if !media_type_is_expected {
+        return Err(InputRejection::UnsupportedMediaType);
+    }
+    let identity_only = req.headers().get_all(CONTENT_ENCODING).all(|value| {
+        value.to_str().is_ok_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|coding| !coding.is_empty())
+                .all(|coding| coding.eq_ignore_ascii_case("identity"))
+        })
+    });
+    if !identity_only {
+        return Err(InputRejection::UnsupportedEncoding);
+    }
+    Ok(())
 }
 
 /// Reads the body, refusing it as soon as it is known to exceed the limit:
@@ -468,11 +568,19 @@ fn urlencoded<T: DeserializeOwned>(
 /// classify it; none of its text (which may quote input) is returned.
 fn data_error(path: &serde_path_to_error::Path, message: &str) -> FieldError {
     let at = error_path(path);
-    let code = if message.starts_with("missing field") {
-        // serde's fixed wording: "missing field `name`".
-        let name = message.split('`').nth(1).unwrap_or_default();
-        return FieldError::new(shown(join(&at, name)), "missing_field");
-    } else if message.starts_with("unknown field") {
+    // serde's fixed wording: "missing field `name`", "duplicate field
+    // `name`" (a query or form parameter given twice), reported at the
+    // struct that lacks or repeats the member.
+    for (prefix, code) in [
+        ("missing field", "missing_field"),
+        ("duplicate field", "duplicate_field"),
+    ] {
+        if message.starts_with(prefix) {
+            let name = message.split('`').nth(1).unwrap_or_default();
+            return FieldError::new(shown(join(&at, name)), code);
+        }
+    }
+    let code = if message.starts_with("unknown field") {
         "unknown_field"
     } else if message.starts_with("invalid type") {
         "invalid_type"
@@ -612,6 +720,69 @@ mod tests {
         assert!(!shape(&deep));
         let huge = "[".repeat(1_000_000);
         assert!(!shape(&huge));
+    }
+
+    /// The module docs' "Limits of unknown-member refusal", pinned:
+    /// unknown members are found inside externally tagged enums, and
+    /// adjacently tagged ones whose tag comes first; not inside internally
+    /// tagged or untagged ones, nor adjacently tagged content sent before
+    /// its tag.
+    #[test]
+    fn unknown_members_are_found_through_externally_tagged_enums_only() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Card {
+            number: String,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        enum External {
+            Card { number: String },
+            Wrapped(Card),
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(tag = "type")]
+        #[allow(dead_code)]
+        enum Internal {
+            Card { number: String },
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(tag = "t", content = "c")]
+        #[allow(dead_code)]
+        enum Adjacent {
+            Card { number: String },
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        #[allow(dead_code)]
+        enum Untagged {
+            Card { number: String },
+        }
+        fn unknown<T: DeserializeOwned>(json: &str) -> Vec<FieldError> {
+            match parse_json::<T>(json.as_bytes()) {
+                Ok(_) => Vec::new(),
+                Err(InputRejection::Unprocessable(errors)) => errors,
+                Err(other) => panic!("{json}: {other:?}"),
+            }
+        }
+        // (`serde_ignored` does not name the variant in the path.)
+        assert_eq!(
+            unknown::<External>(r#"{"Card":{"number":"1","isAdmin":true}}"#),
+            [FieldError::new("isAdmin", "unknown_field")]
+        );
+        assert_eq!(
+            unknown::<External>(r#"{"Wrapped":{"number":"1","isAdmin":true}}"#),
+            [FieldError::new("isAdmin", "unknown_field")]
+        );
+        assert!(unknown::<Internal>(r#"{"type":"Card","number":"1","isAdmin":true}"#).is_empty());
+        assert!(
+            unknown::<Adjacent>(r#"{"c":{"number":"1","isAdmin":true},"t":"Card"}"#).is_empty()
+        );
+        assert_eq!(
+            unknown::<Adjacent>(r#"{"t":"Card","c":{"number":"1","isAdmin":true}}"#),
+            [FieldError::new("c.isAdmin", "unknown_field")]
+        );
+        assert!(unknown::<Untagged>(r#"{"number":"1","isAdmin":true}"#).is_empty());
     }
 
     #[test]

@@ -136,6 +136,67 @@ async fn nick(body: web::Json<Nickname>) -> impl Responder {
     body.into_inner().nick
 }
 
+#[derive(Deserialize, Validate, Input)]
+struct OrderPath {
+    #[validate(range(min = 1))]
+    number: u32,
+}
+
+#[secure(public)]
+#[get("/orders/{number}")]
+async fn order(path: web::Path<OrderPath>) -> impl Responder {
+    path.number.to_string()
+}
+
+/// An internally tagged enum: serde reads its content through a buffer, so
+/// only its own `deny_unknown_fields` refuses unknown members in it.
+#[derive(Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+enum Method {
+    Card {
+        #[allow(dead_code)]
+        number: String,
+    },
+}
+
+/// The same enum without `deny_unknown_fields`.
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum LaxMethod {
+    Card {
+        #[allow(dead_code)]
+        number: String,
+    },
+}
+
+#[derive(Deserialize, Validate, Input)]
+struct Payment {
+    #[validate(range(min = 1))]
+    cents: u32,
+    #[allow(dead_code)]
+    method: Method,
+}
+
+#[derive(Deserialize, Validate, Input)]
+struct LaxPayment {
+    #[validate(range(min = 1))]
+    cents: u32,
+    #[allow(dead_code)]
+    method: LaxMethod,
+}
+
+#[secure(public)]
+#[post("/payments")]
+async fn pay(body: web::Json<Payment>) -> impl Responder {
+    body.cents.to_string()
+}
+
+#[secure(public)]
+#[post("/lax-payments")]
+async fn lax_pay(body: web::Json<LaxPayment>) -> impl Responder {
+    body.cents.to_string()
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(create)
         .service(signup)
@@ -144,7 +205,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(form_page)
         .service(query_page)
         .service(by_id)
-        .service(nick);
+        .service(nick)
+        .service(order)
+        .service(pay)
+        .service(lax_pay);
 }
 
 async fn app() -> impl actix_web::dev::Service<
@@ -527,4 +591,128 @@ async fn chunked_bodies_without_content_length_are_limited_too() {
     .unwrap_or_default();
     handle.stop(true).await;
     assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+}
+
+/// A valid `/nick` body (a route that counts nothing, so these tests do
+/// not race the `CREATED` checks of others).
+const NICK: &str = r#"{"nick":"ada"}"#;
+
+#[actix_web::test]
+async fn two_content_types_are_415_whichever_comes_first() {
+    let app = app().await;
+    assert_eq!(
+        send(&app, post_json("/nick", NICK)).await.status,
+        StatusCode::OK
+    );
+    for second in ["application/json", "text/plain"] {
+        let twice = post_json("/nick", NICK).append_header(("content-type", second));
+        let a = send(&app, twice).await;
+        assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{second}");
+        assert_eq!(a.header("content-type"), "application/problem+json");
+    }
+    let form = TestRequest::post()
+        .uri("/form")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .append_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload("limit=7");
+    assert_eq!(
+        send(&app, form).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+}
+
+#[actix_web::test]
+async fn a_compressed_body_is_415_as_bodies_are_not_decompressed() {
+    let app = app().await;
+    for coding in ["gzip", "br", "deflate", "identity, gzip", "x-unknown"] {
+        let req = post_json("/nick", NICK).insert_header(("content-encoding", coding));
+        let a = send(&app, req).await;
+        assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{coding}");
+        assert_eq!(a.header("accept-encoding"), "identity", "{coding}");
+        assert_eq!(a.header("content-type"), "application/problem+json");
+    }
+    let form = TestRequest::post()
+        .uri("/form")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .insert_header(("content-encoding", "gzip"))
+        .set_payload("limit=7");
+    assert_eq!(
+        send(&app, form).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    // `identity` is no coding at all.
+    let identity = post_json("/nick", NICK).insert_header(("content-encoding", "Identity"));
+    let a = send(&app, identity).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "ada"));
+}
+
+#[actix_web::test]
+async fn a_query_or_form_parameter_given_twice_is_a_duplicate_field() {
+    let app = app().await;
+    let a = send(&app, TestRequest::get().uri("/page?limit=1&limit=2")).await;
+    assert_eq!(
+        (a.status, errors(&a)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![("limit".to_owned(), "duplicate_field".to_owned())]
+        )
+    );
+    let form = TestRequest::post()
+        .uri("/form")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload("limit=1&limit=2");
+    let a = send(&app, form).await;
+    assert_eq!(
+        (a.status, errors(&a)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![("limit".to_owned(), "duplicate_field".to_owned())]
+        )
+    );
+}
+
+#[actix_web::test]
+async fn a_struct_path_segment_of_the_wrong_type_is_404_as_in_actix_web() {
+    let app = app().await;
+    let get = |uri: &str| TestRequest::get().uri(uri);
+    assert_eq!(send(&app, get("/orders/42")).await.body, "42");
+    let a = send(&app, get("/orders/abc")).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.header("content-type"), "application/problem+json");
+    assert!(!a.body.contains("abc"), "{}", a.body);
+    // A segment of the right type that breaks a rule is 422.
+    let a = send(&app, get("/orders/0")).await;
+    assert_eq!(
+        (a.status, errors(&a)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![("number".to_owned(), "range".to_owned())]
+        )
+    );
+}
+
+/// The documented limit: members inside an internally tagged enum are read
+/// through serde's buffer; only the enum's `deny_unknown_fields` refuses
+/// unknown ones there.
+#[actix_web::test]
+async fn unknown_members_in_an_internally_tagged_enum_need_deny_unknown_fields() {
+    let app = app().await;
+    let body = r#"{"cents":5,"method":{"type":"Card","number":"4111","isAdmin":true}}"#;
+    let a = send(&app, post_json("/payments", body)).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(
+        errors(&a),
+        [("method".to_owned(), "unknown_field".to_owned())]
+    );
+    assert!(!a.body.contains("isAdmin"), "{}", a.body);
+    // Without it, the unknown member is dropped, not refused.
+    let a = send(&app, post_json("/lax-payments", body)).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "5"));
+    // Outside the enum, unknown members are refused as everywhere.
+    let outside = r#"{"cents":5,"isAdmin":true,"method":{"type":"Card","number":"4111"}}"#;
+    let a = send(&app, post_json("/lax-payments", outside)).await;
+    assert_eq!(
+        errors(&a),
+        [("isAdmin".to_owned(), "unknown_field".to_owned())]
+    );
 }

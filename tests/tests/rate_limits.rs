@@ -141,14 +141,14 @@ async fn behind_trusted_proxies_the_key_is_the_first_untrusted_hop() {
     let via = |header: (&'static str, &'static str)| {
         from("10.0.0.1:5000", "/catalog").insert_header(header)
     };
-    // 198.51.100.7 spends its 100 through two header forms and spoofed prefixes.
+    // 198.51.100.7 spends its 100 through spoofed prefixes and hops with ports.
     for i in 0..100 {
         let req = match i % 3 {
             0 => via(("x-forwarded-for", "198.51.100.7, 10.0.0.2")),
             1 => via(("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.0.0.2")),
             _ => via((
-                "forwarded",
-                "for=6.6.6.6, for=198.51.100.7;proto=https, for=\"10.0.0.2:443\"",
+                "x-forwarded-for",
+                "6.6.6.6, 198.51.100.7:40000, [::ffff:10.0.0.2]:443",
             )),
         };
         assert_eq!(send(&app, req).await.status, StatusCode::OK, "request {i}");
@@ -166,6 +166,57 @@ async fn behind_trusted_proxies_the_key_is_the_first_untrusted_hop() {
         send(&app, from("10.0.0.1:5000", "/catalog")).await.status,
         StatusCode::OK
     );
+}
+
+#[actix_web::test]
+async fn only_the_configured_forwarding_header_is_believed() {
+    // Default: X-Forwarded-For. A client-sent `Forwarded` that the proxy
+    // passed through untouched cannot pick the key.
+    let xff = app(config(&["10.0.0.0/8"])).await;
+    for i in 0..101 {
+        let req = from("10.0.0.1:5000", "/catalog")
+            .insert_header(("x-forwarded-for", "198.51.100.9"))
+            .insert_header(("forwarded", format!("for=203.0.113.{}", i % 250)));
+        let status = send(&xff, req).await.status;
+        assert_eq!(
+            status,
+            if i < 100 {
+                StatusCode::OK
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            },
+            "request {i}"
+        );
+    }
+    // Configured for RFC 7239 `Forwarded`: `for=` nodes with ports and brackets.
+    let forwarded = SecurityConfig::builder()
+        .realm("customer-api")
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwt_secret(SECRET)
+        .trusted_proxies(["10.0.0.0/8".parse().unwrap_or_else(|e| panic!("{e}"))])
+        .forwarded_header(secure_api::ForwardedHeader::Forwarded)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rfc7239 = app(forwarded).await;
+    for i in 0..101 {
+        let req = from("10.0.0.1:5000", "/catalog")
+            .insert_header(("x-forwarded-for", format!("203.0.113.{}", i % 250)))
+            .insert_header((
+                "forwarded",
+                "for=6.6.6.6, for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.2",
+            ));
+        let status = send(&rfc7239, req).await.status;
+        assert_eq!(
+            status,
+            if i < 100 {
+                StatusCode::OK
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            },
+            "request {i}"
+        );
+    }
 }
 
 #[actix_web::test]

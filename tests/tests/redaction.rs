@@ -401,6 +401,217 @@ fn flattened_newtype_tuple_transparent_and_generic_types() {
     );
 }
 
+/// An enum of each representation, `#[serde(flatten)]`ed into a struct:
+/// its JSON sits among the struct's own members, and is redacted there.
+#[derive(Serialize, Redact)]
+enum Ext {
+    A {
+        #[redact(mask(last = 4))]
+        ssn: String,
+    },
+    B(#[redact(hide)] String),
+    C(Customer),
+    D,
+}
+
+#[derive(Serialize, Redact)]
+struct FlatExtEnum {
+    id: u32,
+    #[serde(flatten)]
+    kind: Ext,
+}
+
+#[derive(Serialize, Redact)]
+struct FlatOptionalExtEnum {
+    id: u32,
+    #[serde(flatten)]
+    kind: Option<Ext>,
+}
+
+#[derive(Serialize, Redact)]
+#[serde(tag = "type")]
+enum Int {
+    A {
+        #[redact(mask(last = 4))]
+        ssn: String,
+    },
+    C(Customer),
+}
+
+#[derive(Serialize, Redact)]
+struct FlatIntEnum {
+    id: u32,
+    #[serde(flatten)]
+    kind: Int,
+}
+
+#[derive(Serialize, Redact)]
+#[serde(tag = "t", content = "c")]
+enum Adj {
+    A {
+        #[redact(mask(last = 4))]
+        ssn: String,
+    },
+}
+
+#[derive(Serialize, Redact)]
+struct FlatAdjEnum {
+    id: u32,
+    #[serde(flatten)]
+    kind: Adj,
+}
+
+#[derive(Serialize, Redact)]
+#[serde(untagged)]
+enum Unt {
+    Found(Customer),
+    Missing { reason: String },
+}
+
+#[derive(Serialize, Redact)]
+struct FlatUntEnum {
+    id: u32,
+    #[serde(flatten)]
+    kind: Unt,
+}
+
+/// Externally tagged with an untagged variant: flattened, the untagged
+/// variant's members sit among the struct's own.
+#[derive(Serialize, Redact)]
+enum Mixed {
+    A {
+        #[redact(mask(last = 4))]
+        ssn: String,
+    },
+    #[serde(untagged)]
+    Other(Customer),
+}
+
+#[derive(Serialize, Redact)]
+struct FlatMixedEnum {
+    id: u32,
+    #[serde(flatten)]
+    kind: Mixed,
+}
+
+fn ext_a() -> Ext {
+    Ext::A { ssn: SSN.into() }
+}
+
+#[test]
+fn a_flattened_externally_tagged_enum_is_redacted_among_the_struct_members() {
+    let viewer = &["viewer"][..];
+    let masked = json!({ "name": "Ada", "ssn": "***-**-6789", "card": "************1111" });
+    let flat = |kind| FlatExtEnum { id: 1, kind };
+    assert_eq!(
+        as_seen_by(&flat(ext_a()), viewer),
+        json!({ "id": 1, "A": { "ssn": "***-**-6789" } })
+    );
+    assert_eq!(
+        as_seen_by(&flat(Ext::B("PIN-4242".into())), viewer),
+        json!({ "id": 1, "B": null })
+    );
+    assert_eq!(
+        as_seen_by(&flat(Ext::C(customer())), viewer),
+        json!({ "id": 1, "C": masked })
+    );
+    assert_eq!(as_seen_by(&flat(Ext::D), viewer)["id"], 1);
+    let optional = |kind| FlatOptionalExtEnum { id: 2, kind };
+    assert_eq!(
+        as_seen_by(&optional(Some(ext_a())), viewer),
+        json!({ "id": 2, "A": { "ssn": "***-**-6789" } })
+    );
+    assert_eq!(
+        as_seen_by(&optional(Some(Ext::C(customer()))), viewer),
+        json!({ "id": 2, "C": masked })
+    );
+    assert_eq!(as_seen_by(&optional(None), viewer), json!({ "id": 2 }));
+    // Standalone, as before: one member, the variant's.
+    assert_eq!(
+        as_seen_by(&ext_a(), viewer),
+        json!({ "A": { "ssn": "***-**-6789" } })
+    );
+}
+
+#[test]
+fn flattened_internally_adjacently_and_untagged_enums_are_redacted() {
+    let masked_customer =
+        json!({ "name": "Ada", "ssn": "***-**-6789", "card": "************1111" });
+    assert_eq!(
+        as_seen_by(
+            &FlatIntEnum {
+                id: 1,
+                kind: Int::A { ssn: SSN.into() }
+            },
+            &[]
+        ),
+        json!({ "id": 1, "type": "A", "ssn": "***-**-6789" })
+    );
+    assert_eq!(
+        as_seen_by(
+            &FlatIntEnum {
+                id: 1,
+                kind: Int::C(customer())
+            },
+            &[]
+        ),
+        json!({ "id": 1, "type": "C", "name": "Ada", "ssn": "***-**-6789", "card": "************1111" })
+    );
+    assert_eq!(
+        as_seen_by(
+            &FlatAdjEnum {
+                id: 1,
+                kind: Adj::A { ssn: SSN.into() }
+            },
+            &[]
+        ),
+        json!({ "id": 1, "t": "A", "c": { "ssn": "***-**-6789" } })
+    );
+    assert_eq!(
+        as_seen_by(
+            &FlatUntEnum {
+                id: 1,
+                kind: Unt::Found(customer())
+            },
+            &[]
+        ),
+        json!({ "id": 1, "name": "Ada", "ssn": "***-**-6789", "card": "************1111" })
+    );
+    assert_eq!(
+        as_seen_by(
+            &FlatUntEnum {
+                id: 1,
+                kind: Unt::Missing {
+                    reason: "gone".into()
+                }
+            },
+            &[]
+        ),
+        json!({ "id": 1, "reason": "gone" })
+    );
+    assert_eq!(
+        as_seen_by(
+            &FlatMixedEnum {
+                id: 1,
+                kind: Mixed::A { ssn: SSN.into() }
+            },
+            &[]
+        ),
+        json!({ "id": 1, "A": { "ssn": "***-**-6789" } })
+    );
+    assert_eq!(
+        as_seen_by(
+            &FlatMixedEnum {
+                id: 1,
+                kind: Mixed::Other(customer())
+            },
+            &[]
+        ),
+        json!({ "id": 1, "name": "Ada", "ssn": "***-**-6789", "card": "************1111" })
+    );
+    assert_eq!(as_seen_by(&Mixed::Other(customer()), &[]), masked_customer);
+}
+
 #[test]
 fn debug_never_shows_a_secret_whoever_reads_it() {
     let printed = [

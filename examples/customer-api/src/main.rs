@@ -9,9 +9,7 @@
 
 mod config;
 mod model;
-mod plain_http;
 mod routes;
-mod tls;
 
 use std::error::Error;
 use std::net::SocketAddr;
@@ -19,14 +17,14 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use actix_web::{App, HttpResponse, HttpServer, guard, web};
+use actix_web::{App, HttpServer, web};
 use clap::Parser;
-use secure_api::{Security, SecurityConfig};
+use secure_api::server::{Tls, TlsFile};
+use secure_api::{HttpsAuthority, Security, SecurityConfig};
 use tracing_subscriber::EnvFilter;
 
-use config::{Cli, Command, Settings, StartError, TokenArgs, env};
+use config::{Cli, Command, Settings, StartError, TlsSource, TokenArgs, env};
 use model::Store;
-use plain_http::HttpsAuthority;
 
 secure_api::roles! {
     admin > editor > viewer;
@@ -39,6 +37,10 @@ const SHUTDOWN_TIMEOUT_SECS: u64 = 5;
 
 /// How long the development tokens printed at start are valid.
 const DEV_TOKEN_TTL: Duration = Duration::from_secs(3_600);
+
+/// Where the development certificate is written, relative to the working
+/// directory, for clients to trust (`curl --cacert`).
+const DEV_CERT_PATH: &str = ".customer-api/dev-cert.pem";
 
 /// Runs the command line; on error prints one line to stderr and exits 1.
 fn main() -> ExitCode {
@@ -70,8 +72,28 @@ fn serve() -> Result<(), Box<dyn Error>> {
     init_logging();
     let settings = Settings::from_env()?;
     let security = config::security_config(true)?;
-    let tls = tls::load(&settings.tls)?;
+    let tls = load_tls(&settings.tls)?;
     actix_web::rt::System::new().block_on(run(&settings, tls, security))
+}
+
+/// The HTTPS certificate: the operator's PEM files, or a development
+/// certificate generated now and written to [`DEV_CERT_PATH`].
+///
+/// # Errors
+/// A [`StartError`] naming `CUSTOMER_API_TLS_CERT` or `CUSTOMER_API_TLS_KEY`,
+/// the file and the problem.
+fn load_tls(source: &TlsSource) -> Result<Tls, StartError> {
+    let tls = match source {
+        TlsSource::Development => Tls::development(DEV_CERT_PATH),
+        TlsSource::Files { cert, key } => Tls::from_pem_files(cert, key),
+    };
+    tls.map_err(|e| {
+        let setting = match e.which() {
+            TlsFile::Certificate => env::TLS_CERT,
+            TlsFile::Key => env::TLS_KEY,
+        };
+        StartError::new(setting, e.to_string())
+    })
 }
 
 /// JSON lines on stderr, filtered by `RUST_LOG` (default `info`).
@@ -86,11 +108,7 @@ fn init_logging() {
 
 /// Binds both listeners, says where they are, and runs them until a stop
 /// signal; both stop together, gracefully.
-async fn run(
-    settings: &Settings,
-    tls: tls::Tls,
-    config: SecurityConfig,
-) -> Result<(), Box<dyn Error>> {
+async fn run(settings: &Settings, tls: Tls, config: SecurityConfig) -> Result<(), Box<dyn Error>> {
     let bind_error = |setting, addr: SocketAddr| {
         move |e| StartError::new(setting, format!("cannot listen on {addr}: {e}"))
     };
@@ -106,7 +124,7 @@ async fn run(
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .shutdown_signal(stop_requested())
-    .bind_rustls_0_23(settings.https_addr, tls.config)
+    .bind_rustls_0_23(settings.https_addr, tls.server_config())
     .map_err(bind_error(env::HTTPS_ADDR, settings.https_addr))?;
     let https_addr = https
         .addrs()
@@ -114,24 +132,15 @@ async fn run(
         .copied()
         .unwrap_or(settings.https_addr);
 
-    let authority = web::Data::new(HttpsAuthority::of(https_addr));
-    let http_security = security.clone();
+    // Plain HTTP never serves the API: the framework redirects or refuses
+    // every request, except what a trusted proxy received over HTTPS,
+    // which is served as on the HTTPS listener.
+    let plain = security.plain_http(HttpsAuthority::of(https_addr));
     let http = HttpServer::new(move || {
-        let config = http_security.clone();
-        let via_trusted_proxy =
-            guard::fn_guard(move |ctx| plain_http::forwarded_https(ctx.head(), config.config()));
         App::new()
             .app_data(store.clone())
-            .app_data(authority.clone())
-            // What a trusted proxy received over HTTPS counts as HTTPS.
-            .service(
-                web::scope("")
-                    .guard(via_trusted_proxy)
-                    .configure(routes::configure)
-                    .default_service(web::to(HttpResponse::NotFound)),
-            )
-            .default_service(web::to(plain_http::answer))
-            .wrap(http_security.clone())
+            .configure(routes::configure)
+            .wrap(plain.clone())
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .shutdown_signal(stop_requested())
@@ -143,7 +152,7 @@ async fn run(
     println!(
         "customer-api: plain HTTP on http://{http_addr} (redirects to HTTPS, never serves the API)"
     );
-    if let Some(cert) = &tls.dev_cert {
+    if let Some(cert) = tls.dev_cert() {
         println!(
             "customer-api: development certificate written to {}",
             cert.display()
@@ -151,7 +160,7 @@ async fn run(
     }
     tracing::info!(https = %https_addr, http = %http_addr, "listening");
     if security.config().is_development_mode() {
-        announce_development_mode(security.config(), tls.dev_cert.as_deref(), https_addr)?;
+        announce_development_mode(security.config(), tls.dev_cert(), https_addr)?;
     }
 
     tokio::try_join!(https.run(), http.run())?;

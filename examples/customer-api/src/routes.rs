@@ -22,7 +22,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_customers)
         .service(get_customer)
         .service(create_customer)
-        .service(delete_customer);
+        .service(delete_customer)
+        .service(list_customers_v0)
+        .service(export_v0);
 }
 
 /// `GET /health`: `{"status":"ok"}`, to anyone, 600 requests a minute per
@@ -41,6 +43,17 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
+impl ListQuery {
+    /// The first `limit` customers (v0 and v1 answer alike).
+    fn answer(&self, store: &Store) -> web::Json<Vec<Customer>> {
+        let limit = self
+            .limit
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(DEFAULT_LIMIT);
+        web::Json(store.list(limit))
+    }
+}
+
 /// `GET /v1/customers?limit=N`: the first N customers, each masked for the
 /// caller. Viewers and above; 100 requests per 15 minutes per caller.
 #[secure(role = "viewer", rate = "100/15m", version = "v1")]
@@ -49,11 +62,41 @@ async fn list_customers(
     query: web::Query<ListQuery>,
     store: web::Data<Store>,
 ) -> web::Json<Vec<Customer>> {
-    let limit = query
-        .limit
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(DEFAULT_LIMIT);
-    web::Json(store.list(limit))
+    query.answer(&store)
+}
+
+/// `GET /v0/customers?limit=N`: `GET /v1/customers` as it was in v0,
+/// deprecated since 2026-01-01 and retired at the end of 2027. Responses
+/// carry `Deprecation`, `Sunset` and a `Link` to the migration guide. Its
+/// quota is v1's, so the old path is no unmetered way to the same data.
+#[secure(
+    role = "viewer",
+    rate = "100/15m",
+    version = "v0",
+    deprecated(
+        since = "2026-01-01",
+        sunset = "2027-12-31",
+        link = "https://docs.customer-api.test/migrate-v1"
+    )
+)]
+#[get("/customers")]
+async fn list_customers_v0(
+    query: web::Query<ListQuery>,
+    store: web::Data<Store>,
+) -> web::Json<Vec<Customer>> {
+    query.answer(&store)
+}
+
+/// `GET /v0/export`: every customer, for admins; retired on 2025-06-30,
+/// so the framework answers 410 before this function could run.
+#[secure(
+    role = "admin",
+    version = "v0",
+    deprecated(since = "2025-01-01", sunset = "2025-06-30")
+)]
+#[get("/export")]
+async fn export_v0(store: web::Data<Store>) -> web::Json<Vec<Customer>> {
+    web::Json(store.list(usize::MAX))
 }
 
 /// `GET /v1/customers/{id}`: one customer, masked for the caller. Viewers

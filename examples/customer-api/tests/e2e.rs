@@ -272,6 +272,8 @@ async fn api_over_https_and_plain_http() -> TestResult {
     read_one(&server, &client).await?;
     create(&server, &client).await?;
     remove(&server, &client).await?;
+    versions(&server, &client).await?;
+    methods(&server, &client).await?;
     plain_http(&server).await?;
 
     let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
@@ -702,6 +704,95 @@ async fn remove(server: &Server, client: &Client) -> TestResult {
     Ok(())
 }
 
+/// `GET /v0/customers`: the v1 answer plus `Deprecation`, `Sunset` and
+/// `Link` (on refusals too); `GET /v0/export`: retired, always 410
+/// problem+json, whoever asks.
+async fn versions(server: &Server, client: &Client) -> TestResult {
+    let assert_deprecated = |res: &Response| {
+        let h = res.headers();
+        assert_eq!(header(h, "deprecation"), "@1767225600");
+        assert_eq!(header(h, "sunset"), "Fri, 31 Dec 2027 00:00:00 GMT");
+        assert_eq!(
+            header(h, "link"),
+            r#"<https://docs.customer-api.test/migrate-v1>; rel="deprecation""#
+        );
+    };
+    let viewer = token("c-1001", &["viewer"])?;
+    let v1: Value = client
+        .get(format!("{}/v1/customers?limit=2", server.https))
+        .bearer_auth(&viewer)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let res = client
+        .get(format!("{}/v0/customers?limit=2", server.https))
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
+    assert_deprecated(&res);
+    assert_eq!(res.json::<Value>().await?, v1, "v0 answers as v1");
+    let res = client
+        .get(format!("{}/v0/customers", server.https))
+        .send()
+        .await?;
+    assert_deprecated(&res);
+    problem(res, StatusCode::UNAUTHORIZED).await?;
+
+    let admin = token("dev-admin", &["admin"])?;
+    for req in [
+        client.get(format!("{}/v0/export", server.https)),
+        client
+            .get(format!("{}/v0/export", server.https))
+            .bearer_auth(&admin),
+        client
+            .get(format!("{}/v0/export", server.https))
+            .bearer_auth(&viewer),
+    ] {
+        let res = req.send().await?;
+        assert_secure_headers(&res, true);
+        assert_eq!(
+            header(res.headers(), "sunset"),
+            "Mon, 30 Jun 2025 00:00:00 GMT"
+        );
+        problem(res, StatusCode::GONE).await?;
+    }
+    Ok(())
+}
+
+/// A method a path does not serve: 405 with `Allow`; `HEAD` is authorised
+/// like `GET` and answers without a body.
+async fn methods(server: &Server, client: &Client) -> TestResult {
+    let res = client
+        .put(format!("{}/v1/customers", server.https))
+        .send()
+        .await?;
+    assert_secure_headers(&res, true);
+    assert_eq!(header(res.headers(), "allow"), "GET, HEAD, POST");
+    problem(res, StatusCode::METHOD_NOT_ALLOWED).await?;
+    let res = client
+        .patch(format!("{}/v1/customers/c-1001", server.https))
+        .send()
+        .await?;
+    assert_eq!(header(res.headers(), "allow"), "GET, HEAD, DELETE");
+    problem(res, StatusCode::METHOD_NOT_ALLOWED).await?;
+
+    let url = format!("{}/v1/customers/c-1001", server.https);
+    let res = client.head(&url).send().await?;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = client
+        .head(&url)
+        .bearer_auth(token("c-1001", &["viewer"])?)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
+    assert!(res.bytes().await?.is_empty());
+    Ok(())
+}
+
 /// Plain HTTP: GET and HEAD without credentials are redirected to the same
 /// path and query on HTTPS; credentials (header or query) and other methods
 /// get 403 problem+json, logged as a security event; never HSTS.
@@ -756,6 +847,15 @@ async fn plain_http(server: &Server) -> TestResult {
     assert_eq!(res.status(), StatusCode::OK);
     assert_secure_headers(&res, true);
     assert_eq!(res.json::<Value>().await?["ssn"], ADA_MASKED.0);
+    // RFC 7239 `Forwarded: proto=https` from the trusted proxy counts too.
+    let res = client
+        .get(format!("{}/v1/customers/c-1001", server.http))
+        .header("Forwarded", "for=192.0.2.7;proto=https")
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
     let res = client
         .get(format!("{}/nowhere", server.http))
         .header("X-Forwarded-Proto", "https")
@@ -940,7 +1040,7 @@ fn bad_configuration_stops_start_up() -> TestResult {
         &'static [(&'static str, &'static str)],
         &'static [&'static str],
     );
-    let cases: [Case; 6] = [
+    let cases: [Case; 8] = [
         (
             &[("CUSTOMER_API_HTTPS_ADDR", "localhost")],
             &["CUSTOMER_API_HTTPS_ADDR"],
@@ -967,6 +1067,17 @@ fn bad_configuration_stops_start_up() -> TestResult {
         (
             &[("SECURE_API_JWT_LEEWAY_SECONDS", "soon")],
             &["SECURE_API_JWT_LEEWAY_SECONDS"],
+        ),
+        (
+            &[
+                ("SECURE_API_CORS_ORIGINS", "*"),
+                ("SECURE_API_CORS_ALLOW_CREDENTIALS", "true"),
+            ],
+            &["SECURE_API_CORS_ORIGINS", "credentials"],
+        ),
+        (
+            &[("SECURE_API_CORS_ORIGINS", "https://app.example.test/path")],
+            &["SECURE_API_CORS_ORIGINS", "https://app.example.test/path"],
         ),
     ];
     for (vars, expected) in cases {

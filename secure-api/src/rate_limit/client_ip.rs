@@ -7,20 +7,29 @@ use actix_web::HttpRequest;
 use actix_web::http::header::HeaderMap;
 use ipnet::IpNet;
 
+use crate::config::ForwardedHeader;
+
 /// The client IP of `req`: the TCP peer, unless the peer is a trusted
 /// proxy; then the right-most address of the forwarding chain that is not
-/// itself a trusted proxy. The chain is read from `Forwarded` (RFC 7239
-/// `for=`) when present, else from `X-Forwarded-For`; a hop that cannot be
-/// read (an obfuscated identifier, `unknown`, garbage) ends the walk at the
-/// last readable address. IPv4-mapped IPv6 addresses count as their IPv4
+/// itself a trusted proxy. The chain is read from the one header the
+/// proxies are configured to append to (`header`: `X-Forwarded-For` by
+/// default, or RFC 7239 `Forwarded` `for=`); the other is ignored, since a
+/// client can send it through a proxy that does not rewrite it. A hop that
+/// cannot be read (an obfuscated identifier, `unknown`, garbage) ends the
+/// walk at the last readable address. Addresses may carry a port
+/// (`192.0.2.1:5000`, `[2001:db8::1]:443`). IPv4-mapped IPv6 addresses count as their IPv4
 /// address. `None` only when actix-web knows no peer.
-pub(crate) fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
+pub(crate) fn client_ip(
+    req: &HttpRequest,
+    trusted: &[IpNet],
+    header: ForwardedHeader,
+) -> Option<IpAddr> {
     let peer = canonical(req.peer_addr()?.ip());
     if !is_trusted(peer, trusted) {
         return Some(peer);
     }
     let mut client = peer;
-    for hop in forwarded_chain(req.headers()).into_iter().rev() {
+    for hop in forwarded_chain(req.headers(), header).into_iter().rev() {
         match hop {
             Some(ip) => {
                 client = ip;
@@ -34,37 +43,34 @@ pub(crate) fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> 
     Some(client)
 }
 
-/// The `for=` addresses of `Forwarded`, or else the `X-Forwarded-For`
-/// addresses, left (client) to right (nearest proxy); `None` for a hop that
-/// is not an IP address.
-fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let forwarded: Vec<&str> = headers
-        .get_all("forwarded")
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    if !forwarded.is_empty() {
-        return forwarded
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(|element| {
-                element
-                    .split(';')
-                    .filter_map(|pair| pair.split_once('='))
-                    .find(|(name, _)| name.trim().eq_ignore_ascii_case("for"))
-                    .and_then(|(_, value)| node_ip(value.trim()))
+/// The addresses of the configured forwarding header, left (client) to
+/// right (nearest proxy); `None` for a hop that is not an IP address.
+fn forwarded_chain(headers: &HeaderMap, header: ForwardedHeader) -> Vec<Option<IpAddr>> {
+    match header {
+        ForwardedHeader::Forwarded => headers
+            .get_all("forwarded")
+            .flat_map(|v| match v.to_str() {
+                Ok(v) => v.split(',').map(forwarded_for).collect(),
+                Err(_) => vec![None],
             })
-            .collect();
+            .collect(),
+        ForwardedHeader::XForwardedFor => headers
+            .get_all("x-forwarded-for")
+            .flat_map(|v| match v.to_str() {
+                Ok(v) => v.split(',').map(|hop| node_ip(hop.trim())).collect(),
+                Err(_) => vec![None],
+            })
+            .collect(),
     }
-    headers
-        .get_all("x-forwarded-for")
-        .flat_map(|v| match v.to_str() {
-            Ok(v) => v
-                .split(',')
-                .map(|ip| ip.trim().parse().ok().map(canonical))
-                .collect(),
-            Err(_) => vec![None],
-        })
-        .collect()
+}
+
+/// The `for=` node of one `Forwarded` element (RFC 7239 §4).
+fn forwarded_for(element: &str) -> Option<IpAddr> {
+    element
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("for"))
+        .and_then(|(_, value)| node_ip(value.trim()))
 }
 
 /// An RFC 7239 §6 node: `192.0.2.43`, `"192.0.2.43:47011"`,

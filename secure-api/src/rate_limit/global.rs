@@ -32,7 +32,7 @@ use ipnet::IpNet;
 use super::client_ip::{bucket_ip, client_ip};
 use crate::Problem;
 use crate::auth::rejection::Rejection;
-use crate::config::SecurityConfig;
+use crate::config::{ForwardedHeader, SecurityConfig};
 
 /// Keys `actix_governor` buckets by client IP exactly as `#[secure]` routes
 /// do: the TCP peer unless it is a trusted proxy (then the right-most
@@ -40,6 +40,7 @@ use crate::config::SecurityConfig;
 #[derive(Debug, Clone)]
 pub struct ClientIpKey {
     trusted: Arc<Vec<IpNet>>,
+    header: ForwardedHeader,
     ipv6_prefix_len: u8,
 }
 
@@ -48,6 +49,7 @@ impl ClientIpKey {
     pub fn new(config: &SecurityConfig) -> Self {
         Self {
             trusted: Arc::new(config.trusted_proxies().to_vec()),
+            header: config.limits().forwarded_header,
             ipv6_prefix_len: config.limits().ipv6_prefix_len,
         }
     }
@@ -62,7 +64,7 @@ impl KeyExtractor for ClientIpKey {
     /// # Errors
     /// 400 problem+json when the connection has no peer address.
     fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, Problem> {
-        client_ip(req.request(), &self.trusted)
+        client_ip(req.request(), &self.trusted, self.header)
             .map(|ip| bucket_ip(ip, self.ipv6_prefix_len))
             .ok_or_else(|| Problem::new(StatusCode::BAD_REQUEST, "The client address is unknown."))
     }

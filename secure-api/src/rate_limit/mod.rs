@@ -35,6 +35,10 @@ use governor::{DefaultDirectRateLimiter, RateLimiter};
 /// How often idle keys are swept from a route's limiter.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 
+/// The longest time a whole burst may take to refill, in seconds (100
+/// years): `window / count × burst`.
+pub const MAX_REFILL_SECS: u64 = 100 * 365 * 24 * 60 * 60;
+
 /// The default cap on keys tracked per route.
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
 
@@ -88,9 +92,15 @@ impl Quota {
     }
 
     /// The time one request's cell takes to come back: `window / count`.
+    ///
+    /// The time to refill a whole burst (`period × burst`) is capped at
+    /// [`MAX_REFILL_SECS`] (100 years), which keeps governor's nanosecond
+    /// arithmetic from overflowing; `#[secure]` refuses longer quotas at
+    /// compile time.
     pub fn period(&self) -> Duration {
         let window_nanos = u128::from(self.window_secs.max(1)) * 1_000_000_000;
-        let nanos = (window_nanos / u128::from(self.count.max(1))).clamp(1, u128::from(u64::MAX));
+        let max_nanos = u128::from(MAX_REFILL_SECS) * 1_000_000_000 / u128::from(self.burst.max(1));
+        let nanos = (window_nanos / u128::from(self.count.max(1))).clamp(1, max_nanos.max(1));
         Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 
@@ -375,6 +385,27 @@ mod tests {
         }
         assert!(limiter.check(&key).retry_after.is_some());
         assert_eq!(q.policy_header(), "\"default\";q=100;w=900");
+    }
+
+    #[test]
+    fn absurd_quotas_are_clamped_instead_of_overflowing() {
+        let q = Quota::__new(1, 300_000 * 86_400, 1);
+        let limiter = KeyedLimiter::new(q, 10);
+        let key = RateKey::Principal("a".into());
+        assert!(limiter.check(&key).retry_after.is_none());
+        let refused = limiter.check(&key);
+        assert!(refused.retry_after.is_some());
+        assert!(
+            refused.reset_secs <= MAX_REFILL_SECS,
+            "{}",
+            refused.reset_secs
+        );
+        let q = Quota::__new(1, 365 * 86_400, 1000);
+        let limiter = KeyedLimiter::new(q, 10);
+        let admitted = (0..1001)
+            .filter(|_| limiter.check(&key).retry_after.is_none())
+            .count();
+        assert_eq!(admitted, 1000);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `#[derive(Input)]` with serde renaming, nested inputs through `Vec`,
-//! `Option` and `Box`, flattened fields, struct-level rules and
-//! `nest_all_fields`. Warnings are errors.
+//! `Option` and `Box`, struct-level rules and `nest_all_fields`; fields
+//! holding an input that opt out with `#[validate(skip)]` or
+//! `#[serde(skip)]`, and generic fields, which the missing-`nested` check
+//! leaves alone. Warnings are errors.
 #![deny(warnings)]
 
 use secure_api::Input;
@@ -29,14 +31,20 @@ struct Signup {
     boxed: Box<Address>,
     #[validate(length(max = 3), nested)]
     limited: Vec<Address>,
-    #[serde(flatten)]
     #[validate(nested)]
-    meta: Meta,
+    meta: Option<Vec<Meta>>,
+    /// Holds an input, deliberately not checked.
+    #[validate(skip)]
+    legacy: Option<Address>,
     #[validate(range(min = 1))]
     r#type: u8,
     #[serde(skip)]
     #[validate(skip)]
     cache: Option<String>,
+    /// Never read from the request.
+    #[serde(skip)]
+    #[allow(dead_code)]
+    computed: Option<Address>,
 }
 
 fn check_signup(signup: &Signup) -> Result<(), ValidationError> {
@@ -71,6 +79,16 @@ struct Batch {
 #[derive(Deserialize, Validate, Input)]
 struct Empty {}
 
+/// A field of a generic type: what it holds is known only where the struct
+/// is used, so it is not checked for a missing `nested`.
+#[derive(Deserialize, Validate, Input)]
+struct Envelope<T> {
+    #[validate(length(max = 8))]
+    kind: String,
+    body: T,
+    bodies: Vec<T>,
+}
+
 fn main() {
     fn input<T: Input>() {}
     input::<Signup>();
@@ -78,4 +96,6 @@ fn main() {
     input::<Batch>();
     input::<Empty>();
     input::<Vec<Address>>();
+    input::<Envelope<String>>();
+    input::<Envelope<Address>>();
 }

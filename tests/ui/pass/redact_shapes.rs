@@ -1,8 +1,10 @@
 //! `#[derive(Redact)]` on every shape serde writes: named, tuple, newtype
 //! and unit structs; enums in each representation; renamed, skipped,
-//! flattened and transparent fields; skipped fields of foreign types;
-//! generic and borrowed types; and types with no sensitive field at all. Warnings are errors: the generated code
-//! must not trigger any.
+//! flattened and transparent fields; flattened enums of each
+//! representation; fields written by `serialize_with` that say what happens
+//! to them; skipped fields of foreign types; generic and borrowed types; and
+//! types with no sensitive field at all. Warnings are errors: the generated
+//! code must not trigger any.
 #![deny(warnings)]
 
 use std::collections::{BTreeMap, HashMap};
@@ -156,6 +158,47 @@ struct Maps {
     maybe: Option<Vec<Option<Customer>>>,
 }
 
+#[derive(Serialize, Redact)]
+struct Flattened {
+    id: u32,
+    #[serde(flatten)]
+    external: External,
+    #[serde(flatten)]
+    maybe: Option<PartlyUntagged>,
+    #[serde(flatten)]
+    internal: Internal,
+    #[serde(flatten)]
+    adjacent: Adjacent,
+    #[serde(flatten)]
+    untagged: Untagged,
+}
+
+fn as_text<S: serde::Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&value.to_string())
+}
+
+mod hex {
+    pub fn serialize<S: serde::Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{value:x}"))
+    }
+}
+
+#[derive(Serialize, Redact)]
+struct WrittenByFunctions {
+    #[serde(serialize_with = "as_text")]
+    #[redact(skip)]
+    id: u64,
+    #[serde(with = "hex")]
+    #[redact(mask(last = 2))]
+    account: u64,
+    #[serde(serialize_with = "as_text")]
+    #[redact(hide, unless_role = "admin")]
+    balance: u64,
+    #[serde(skip, serialize_with = "as_text")]
+    #[allow(dead_code)]
+    never_written: u64,
+}
+
 fn main() {
     fn redactable<T: Redact + std::fmt::Debug + ?Sized>() {}
     redactable::<Customer>();
@@ -173,4 +216,6 @@ fn main() {
     redactable::<Page<Customer, 2>>();
     redactable::<Borrowed<'static, str>>();
     redactable::<Maps>();
+    redactable::<Flattened>();
+    redactable::<WrittenByFunctions>();
 }
