@@ -16,7 +16,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::rejection::Rejection;
-use crate::config::{ConfigError, SecurityConfig};
+use crate::config::{ConfigError, ForwardedHeader, SecurityConfig};
 use crate::problem::{self, PROBLEM_JSON, Problem};
 use crate::rate_limit::RateLimiters;
 use crate::rate_limit::brute_force::FailedAuth;
@@ -470,7 +470,7 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let state = Arc::clone(&self.state);
-        let https = is_https(req.request(), state.config.trusted_proxies());
+        let https = is_https(req.request(), &state.config);
         if !https && let Some(authority) = &self.plain_http {
             let answer = plain_http_answer(req.request(), authority, &state.config);
             let res = req.into_response(answer);
@@ -529,46 +529,41 @@ fn is_options_without_preflight(req: &ServiceRequest) -> bool {
 /// Whether `req` arrived over HTTPS: a TLS listener, or a trusted proxy's
 /// `Forwarded: proto=https` (RFC 7239 §5.4) or `X-Forwarded-Proto: https`.
 /// From anyone else those headers are ignored.
-pub(crate) fn is_https(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> bool {
+pub(crate) fn is_https(req: &HttpRequest, config: &SecurityConfig) -> bool {
     if req.app_config().secure() {
         return true;
     }
     let from_trusted = req
         .peer_addr()
-        .is_some_and(|p| client_ip::is_trusted(p.ip(), trusted));
-    from_trusted && forwarded_proto_is_https(req.headers())
+        .is_some_and(|p| client_ip::is_trusted(p.ip(), config.trusted_proxies()));
+    from_trusted && forwarded_proto_is_https(req.headers(), config.limits().forwarded_header)
 }
 
-/// Whether the forwarding headers say every hop used HTTPS: the `proto=`
-/// parameters of `Forwarded` when it has any, else `X-Forwarded-Proto`
-/// (all headers, comma-separated). One hop in clear makes the request
-/// plain HTTP; no protocol named at all makes it plain HTTP too.
-fn forwarded_proto_is_https(headers: &HeaderMap) -> bool {
-    let mut forwarded = Vec::new();
-    for value in headers.get_all(header::FORWARDED) {
+/// Whether the one forwarding header the trusted proxies write (the same
+/// one the client IP is read from, [`ForwardedHeader`]) says every hop
+/// used HTTPS: each `X-Forwarded-Proto` value is `https`, or each
+/// `Forwarded` element has `proto=https`. The other header is ignored, as a
+/// client can pass it through a proxy that does not rewrite it. One hop in
+/// clear, an element without a protocol, or no header at all: plain HTTP.
+fn forwarded_proto_is_https(headers: &HeaderMap, header: ForwardedHeader) -> bool {
+    let (name, proto_of): (_, fn(&str) -> Option<&str>) = match header {
+        ForwardedHeader::XForwardedFor => ("x-forwarded-proto", |v| Some(v.trim())),
+        ForwardedHeader::Forwarded => (header::FORWARDED.as_str(), |element| {
+            element.split(';').find_map(|pair| {
+                let (name, proto) = pair.split_once('=')?;
+                name.trim()
+                    .eq_ignore_ascii_case("proto")
+                    .then(|| proto.trim().trim_matches('"'))
+            })
+        }),
+    };
+    let mut seen = false;
+    for value in headers.get_all(name) {
         let Ok(value) = value.to_str() else {
             return false;
         };
         for element in value.split(',') {
-            for pair in element.split(';') {
-                if let Some((name, proto)) = pair.split_once('=')
-                    && name.trim().eq_ignore_ascii_case("proto")
-                {
-                    forwarded.push(proto.trim().trim_matches('"').to_owned());
-                }
-            }
-        }
-    }
-    if !forwarded.is_empty() {
-        return forwarded.iter().all(|p| p.eq_ignore_ascii_case("https"));
-    }
-    let mut seen = false;
-    for value in headers.get_all("x-forwarded-proto") {
-        let Ok(value) = value.to_str() else {
-            return false;
-        };
-        for proto in value.split(',') {
-            if !proto.trim().eq_ignore_ascii_case("https") {
+            if !proto_of(element).is_some_and(|p| p.eq_ignore_ascii_case("https")) {
                 return false;
             }
             seen = true;
@@ -725,34 +720,54 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_proto_needs_https_on_every_hop() {
-        assert!(forwarded_proto_is_https(&headers(&[(
-            "forwarded",
-            "for=192.0.2.1;proto=https"
-        )])));
-        assert!(forwarded_proto_is_https(&headers(&[(
-            "forwarded",
-            "for=192.0.2.1;Proto=\"HTTPS\", for=10.0.0.1;proto=https"
-        )])));
-        assert!(!forwarded_proto_is_https(&headers(&[(
-            "forwarded",
-            "for=192.0.2.1;proto=https, for=10.0.0.1;proto=http"
-        )])));
-        // `Forwarded` with a protocol wins over `X-Forwarded-Proto`.
-        assert!(!forwarded_proto_is_https(&headers(&[
-            ("forwarded", "proto=http"),
-            ("x-forwarded-proto", "https")
-        ])));
-        // Without a `proto=`, `X-Forwarded-Proto` is read.
-        assert!(forwarded_proto_is_https(&headers(&[
-            ("forwarded", "for=192.0.2.1"),
-            ("x-forwarded-proto", "https")
-        ])));
-        assert!(!forwarded_proto_is_https(&headers(&[(
-            "x-forwarded-proto",
-            "https, http"
-        )])));
-        assert!(!forwarded_proto_is_https(&HeaderMap::new()));
+    fn forwarded_proto_needs_https_on_every_hop_of_the_configured_header() {
+        use ForwardedHeader::{Forwarded, XForwardedFor};
+        let https = |h: &[(&'static str, &'static str)], which| {
+            forwarded_proto_is_https(&headers(h), which)
+        };
+        assert!(https(
+            &[("forwarded", "for=192.0.2.1;proto=https")],
+            Forwarded
+        ));
+        assert!(https(
+            &[(
+                "forwarded",
+                "for=192.0.2.1;Proto=\"HTTPS\", for=10.0.0.1;proto=https"
+            )],
+            Forwarded
+        ));
+        assert!(!https(
+            &[(
+                "forwarded",
+                "for=192.0.2.1;proto=https, for=10.0.0.1;proto=http"
+            )],
+            Forwarded
+        ));
+        // An element without a protocol is a hop not known to be HTTPS.
+        assert!(!https(
+            &[("forwarded", "for=1.2.3.4;proto=https, for=5.6.7.8")],
+            Forwarded
+        ));
+        // Only the configured header counts: a client's `Forwarded` cannot
+        // outvote the proxy's `X-Forwarded-Proto`, nor the other way round.
+        assert!(!https(
+            &[("forwarded", "proto=https"), ("x-forwarded-proto", "http")],
+            XForwardedFor
+        ));
+        assert!(!https(
+            &[("forwarded", "for=1.2.3.4"), ("x-forwarded-proto", "https")],
+            Forwarded
+        ));
+        assert!(https(
+            &[("forwarded", "proto=http"), ("x-forwarded-proto", "https")],
+            XForwardedFor
+        ));
+        assert!(!https(
+            &[("x-forwarded-proto", "https, http")],
+            XForwardedFor
+        ));
+        assert!(!https(&[], XForwardedFor));
+        assert!(!https(&[], Forwarded));
     }
 
     #[test]

@@ -310,20 +310,51 @@ async fn a_trusted_proxy_forwarding_https_is_served() -> TestResult {
         .build()?;
     let s = start("proxy", config)?;
     let viewer = token("c-1", &["viewer"]);
-    for (name, value) in [
-        ("x-forwarded-proto", "https"),
-        ("forwarded", "for=192.0.2.1;proto=https"),
-    ] {
-        let res = s
-            .client
-            .get(format!("{}/v1/customers/c-1", s.http))
-            .header(name, value)
-            .bearer_auth(&viewer)
-            .send()
-            .await?;
-        assert_eq!(res.status(), StatusCode::OK, "{name}");
-        assert_strict_headers(&res, true);
-    }
+    let res = s
+        .client
+        .get(format!("{}/v1/customers/c-1", s.http))
+        .header("x-forwarded-proto", "https")
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_strict_headers(&res, true);
+    // By default only X-Forwarded-Proto is read: a `Forwarded: proto=https`
+    // the client sent through the proxy does not outvote it.
+    let res = s
+        .client
+        .get(format!("{}/v1/customers/c-1", s.http))
+        .header("forwarded", "for=192.0.2.1;proto=https")
+        .header("x-forwarded-proto", "http")
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    problem(res, StatusCode::FORBIDDEN).await?;
+
+    // Proxies configured to write RFC 7239 `Forwarded`.
+    let config = builder()
+        .trusted_proxies(["127.0.0.1/32".parse()?])
+        .forwarded_header(secure_api::ForwardedHeader::Forwarded)
+        .build()?;
+    let s = start("proxy-forwarded", config)?;
+    let res = s
+        .client
+        .get(format!("{}/v1/customers/c-1", s.http))
+        .header("forwarded", "for=192.0.2.1;proto=https")
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_strict_headers(&res, true);
+    // An element without a protocol is a hop not known to be HTTPS.
+    let res = s
+        .client
+        .get(format!("{}/v1/customers/c-1", s.http))
+        .header("forwarded", "for=192.0.2.1;proto=https, for=10.0.0.1")
+        .bearer_auth(&viewer)
+        .send()
+        .await?;
+    problem(res, StatusCode::FORBIDDEN).await?;
     // One hop in clear is plain HTTP.
     let res = s
         .client

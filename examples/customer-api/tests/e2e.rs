@@ -847,15 +847,18 @@ async fn plain_http(server: &Server) -> TestResult {
     assert_eq!(res.status(), StatusCode::OK);
     assert_secure_headers(&res, true);
     assert_eq!(res.json::<Value>().await?["ssn"], ADA_MASKED.0);
-    // RFC 7239 `Forwarded: proto=https` from the trusted proxy counts too.
+    // Only the configured header (X-Forwarded-Proto by default) is read: a
+    // client's own `Forwarded: proto=https` passed through the proxy next to
+    // the proxy's `X-Forwarded-Proto: http` is plain HTTP.
     let res = client
         .get(format!("{}/v1/customers/c-1001", server.http))
         .header("Forwarded", "for=192.0.2.7;proto=https")
+        .header("X-Forwarded-Proto", "http")
         .bearer_auth(&viewer)
         .send()
         .await?;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_secure_headers(&res, true);
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_secure_headers(&res, false);
     let res = client
         .get(format!("{}/nowhere", server.http))
         .header("X-Forwarded-Proto", "https")
@@ -868,7 +871,7 @@ async fn plain_http(server: &Server) -> TestResult {
         .lines()
         .filter(|l| l.contains("plain HTTP") && l.contains(r#""security_event":true"#))
         .count();
-    assert_eq!(events, 5, "one security event per refusal");
+    assert_eq!(events, 6, "one security event per refusal");
     assert!(
         !log.contains("Access_Token=abc"),
         "a credential in the query reached the log"
