@@ -115,9 +115,16 @@ pub(crate) fn method_not_allowed(res: ServiceResponse<BoxBody>) -> ServiceRespon
     let Ok(allow) = HeaderValue::from_str(&allowed.join(", ")) else {
         return res;
     };
-    let answer: HttpResponse = problem::for_status(StatusCode::METHOD_NOT_ALLOWED)
+    let mut answer: HttpResponse = problem::for_status(StatusCode::METHOD_NOT_ALLOWED)
         .with_header(ALLOW, allow)
         .to_response();
+    // Keep what CORS added to the 404 (`Access-Control-*`, `Vary`), so a
+    // browser client can read the 405 too.
+    for (name, value) in res.headers() {
+        if name.as_str().starts_with("access-control-") || name == actix_web::http::header::VARY {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
     let (req, _) = res.into_parts();
     ServiceResponse::new(req, answer)
 }

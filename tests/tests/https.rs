@@ -574,6 +574,18 @@ async fn cors_preflights_are_answered_before_authentication_and_rate_limits() ->
         .await?;
     assert_eq!(header(res.headers(), "allow"), "GET, HEAD, POST");
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await?;
+    // A 405 to an allowed origin keeps the CORS headers, so the browser can read it.
+    let res = s
+        .client
+        .put(&url)
+        .header("origin", APP_ORIGIN)
+        .send()
+        .await?;
+    assert_eq!(
+        header(res.headers(), "access-control-allow-origin"),
+        APP_ORIGIN
+    );
+    problem(res, StatusCode::METHOD_NOT_ALLOWED).await?;
 
     // Another origin: the preflight is refused, the request not helped.
     let res = preflight("https://evil.example.test").send().await?;
