@@ -14,7 +14,8 @@ pub use actix_web::web::Payload;
 pub use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 pub use secure_api_macros::roles;
 
-pub use crate::authz::{Access, Owner, Role};
+pub use crate::auth::{AuthMethods, Replay};
+pub use crate::authz::{Access, Owner, Role, Scopes};
 pub use crate::methods::Route;
 pub use crate::problem::FieldError;
 pub use crate::rate_limit::{Quota, RateKeyKind};
@@ -38,6 +39,15 @@ pub struct Policy {
     pub route: &'static str,
     /// Who may call the route.
     pub access: Access,
+    /// Which credentials the route accepts (`auth`; default JWT only).
+    pub auth: AuthMethods,
+    /// Who may call the route with an API key, when it differs from
+    /// `access` (`api_key_role`, `api_key_roles(..)`).
+    pub api_key_access: Option<Access>,
+    /// The OAuth2 scopes the route requires (`scope`, `scopes(..)`).
+    pub scopes: Scopes,
+    /// Whether a token may be used more than once (`replay`).
+    pub replay: Replay,
     /// The ownership rule, if any.
     pub owner: Option<Owner>,
     /// The quota, if any.

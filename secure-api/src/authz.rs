@@ -51,6 +51,9 @@ pub enum Access {
     AnyOf(&'static [Role]),
     /// `roles(all(..))`: every one of them.
     AllOf(&'static [Role]),
+    /// No role required: any authenticated caller (a route that requires
+    /// only scopes).
+    Authenticated,
 }
 
 impl Access {
@@ -60,6 +63,43 @@ impl Access {
             Access::Public => true,
             Access::AnyOf(roles) => roles.iter().any(|r| principal.has_role(r)),
             Access::AllOf(roles) => roles.iter().all(|r| principal.has_role(r)),
+            Access::Authenticated => true,
+        }
+    }
+}
+
+/// OAuth2 scopes a route requires (generated from `scope = ".."`,
+/// `scopes(any(..))`, `scopes(all(..))`), checked against the token's
+/// `scope` claim (RFC 8693 §4.2) or `scp` array.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Scopes {
+    /// No scope required.
+    None,
+    /// `scope = "s"` (one element) or `scopes(any(..))`: at least one of them.
+    AnyOf(&'static [&'static str]),
+    /// `scopes(all(..))`: every one of them.
+    AllOf(&'static [&'static str]),
+}
+
+impl Scopes {
+    /// Whether `principal` holds the required scopes.
+    pub(crate) fn allows(&self, principal: &Principal) -> bool {
+        let held = principal.scopes();
+        let has = |s: &&str| held.iter().any(|h| h == s);
+        match self {
+            Scopes::None => true,
+            Scopes::AnyOf(scopes) => scopes.iter().any(has),
+            Scopes::AllOf(scopes) => scopes.iter().all(has),
+        }
+    }
+
+    /// The required scopes, space-separated, for the `scope` attribute of
+    /// an `insufficient_scope` challenge (RFC 6750 §3).
+    pub(crate) fn challenge(&self) -> Option<String> {
+        match self {
+            Scopes::None => None,
+            Scopes::AnyOf(s) | Scopes::AllOf(s) => Some(s.join(" ")),
         }
     }
 }

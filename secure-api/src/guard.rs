@@ -131,7 +131,9 @@ fn check(
             }
             None
         }
-        Access::AnyOf(_) | Access::AllOf(_) => Some(authenticate(req, state, ip)?),
+        Access::AnyOf(_) | Access::AllOf(_) | Access::Authenticated => {
+            Some(authenticate(req, state, ip)?)
+        }
     };
     if let Some(quota) = policy.rate {
         let key = match (&principal, policy.rate_key) {

@@ -61,6 +61,7 @@ impl fmt::Display for TokenError {
 pub(crate) struct VerifiedClaims {
     pub(crate) sub: String,
     pub(crate) roles: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     pub(crate) claims: Map<String, Value>,
 }
 
@@ -307,7 +308,13 @@ impl JwtVerifier {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(TokenError::BadClaim("roles")),
         };
-        Ok(VerifiedClaims { sub, roles, claims })
+        let scopes = scopes(&claims)?;
+        Ok(VerifiedClaims {
+            sub,
+            roles,
+            scopes,
+            claims,
+        })
     }
 
     /// Signs an HS256 token for `sub` with `roles`, valid for `ttl` (whole
@@ -330,6 +337,25 @@ impl JwtVerifier {
         });
         let key = EncodingKey::from_secret(secret)?;
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
+    }
+}
+
+/// The granted scopes: the `scope` claim, a space-separated string
+/// (RFC 8693 §4.2, RFC 6749 §3.3), or else `scp`, an array of strings (or
+/// one space-separated string, as some issuers send it). Any other type is
+/// an error.
+fn scopes(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
+    let split = |s: &str| s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    match (claims.get("scope"), claims.get("scp")) {
+        (Some(Value::String(s)), _) => Ok(split(s)),
+        (Some(_), _) => Err(TokenError::BadClaim("scope")),
+        (None, None) => Ok(Vec::new()),
+        (None, Some(Value::String(s))) => Ok(split(s)),
+        (None, Some(Value::Array(items))) => items
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned).ok_or(TokenError::BadClaim("scp")))
+            .collect(),
+        (None, Some(_)) => Err(TokenError::BadClaim("scp")),
     }
 }
 

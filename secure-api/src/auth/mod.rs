@@ -13,6 +13,28 @@ use actix_web::http::header::AUTHORIZATION;
 use crate::config::SecurityConfig;
 use rejection::Rejection;
 
+/// Which credentials a route accepts (`#[secure(auth = "..")]`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethods {
+    /// `auth = "jwt"` (the default): a bearer JWT in `Authorization`.
+    Jwt,
+    /// `auth = "api_key"`: an API key in `X-API-Key`.
+    ApiKey,
+    /// `auth = "any"`: either, but not both in one request.
+    Any,
+}
+
+/// Whether a route accepts a token more than once (`#[secure(replay = "jti")]`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// The default: a valid token may be used until it expires.
+    Allowed,
+    /// `replay = "jti"`: a token's `jti` is accepted once within its lifetime.
+    OncePerJti,
+}
+
 /// The bearer credential a request presents, if any (RFC 6750 §2.1).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Bearer<'a> {

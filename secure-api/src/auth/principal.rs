@@ -19,6 +19,8 @@ use crate::headers::SecurityState;
 pub enum AuthMethod {
     /// A JWT bearer token (RFC 6750, RFC 7519).
     Jwt,
+    /// An API key in the `X-API-Key` header.
+    ApiKey,
 }
 
 /// The authenticated caller of a `#[secure]` route: subject, roles and the
@@ -34,6 +36,7 @@ pub enum AuthMethod {
 pub struct Principal {
     sub: String,
     roles: Vec<String>,
+    scopes: Vec<String>,
     claims: Map<String, Value>,
     method: AuthMethod,
 }
@@ -43,12 +46,26 @@ impl Principal {
         Self {
             sub: claims.sub,
             roles: claims.roles,
+            scopes: claims.scopes,
             claims: claims.claims,
             method,
         }
     }
 
-    /// The `sub` claim (RFC 7519 §4.1.2): who the caller is.
+    /// The principal of an API-key caller: its `id` is the subject, its
+    /// roles and scopes come from the key file; it has no claims.
+    pub(crate) fn from_api_key(id: String, roles: Vec<String>, scopes: Vec<String>) -> Self {
+        Self {
+            sub: id,
+            roles,
+            scopes,
+            claims: Map::new(),
+            method: AuthMethod::ApiKey,
+        }
+    }
+
+    /// Who the caller is: the `sub` claim of a token (RFC 7519 §4.1.2), or
+    /// the `id` of an API key.
     pub fn subject(&self) -> &str {
         &self.sub
     }
@@ -58,13 +75,21 @@ impl Principal {
         &self.roles
     }
 
+    /// The OAuth2 scopes granted: the space-separated `scope` claim
+    /// (RFC 8693 §4.2), or else the `scp` array; for an API key, its
+    /// `scopes` in the key file.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
     /// Whether the caller holds `role`, directly or through a role above it
     /// in the hierarchy declared with [`roles!`](crate::roles).
     pub fn has_role(&self, role: &Role) -> bool {
         role.is_held_by(&self.roles)
     }
 
-    /// All claims of the verified token, registered and private.
+    /// All claims of the verified token, registered and private (empty for
+    /// an API key).
     pub fn claims(&self) -> &Map<String, Value> {
         &self.claims
     }
@@ -80,6 +105,7 @@ impl fmt::Debug for Principal {
         f.debug_struct("Principal")
             .field("sub", &self.sub)
             .field("roles", &self.roles)
+            .field("scopes", &self.scopes)
             .field("method", &self.method)
             .finish_non_exhaustive()
     }
