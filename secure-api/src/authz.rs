@@ -72,7 +72,7 @@ impl Access {
 /// `scopes(any(..))`, `scopes(all(..))`), checked against the token's
 /// `scope` claim (RFC 8693 §4.2) or `scp` array.
 #[doc(hidden)]
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scopes {
     /// No scope required.
     None,

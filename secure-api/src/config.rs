@@ -10,12 +10,16 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::jwt::{Jwks, JwtVerifier};
+use crate::auth::api_key::ApiKeys;
+use crate::auth::jwks::{KeySet, RemoteJwks};
+use crate::auth::jwt::{JwtVerifier, PublicKeys};
+use crate::auth::reload::Watched;
 use crate::cors::CorsPolicy;
 use crate::headers::SecureHeaders;
 
@@ -25,6 +29,13 @@ pub const MIN_SECRET_BYTES: usize = 32;
 
 /// The default clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
 pub const DEFAULT_LEEWAY_SECONDS: u64 = 30;
+
+/// How long keys fetched from `SECURE_API_JWKS_URL` are used before they
+/// are refreshed, in seconds.
+pub const DEFAULT_JWKS_TTL_SECONDS: u64 = 300;
+
+/// The least time between two fetches of `SECURE_API_JWKS_URL`, in seconds.
+pub const DEFAULT_JWKS_COOLDOWN_SECONDS: u64 = 10;
 
 /// A configuration value that cannot be used. Start-up must stop on it.
 ///
@@ -63,8 +74,21 @@ impl std::error::Error for ConfigError {}
 pub mod env {
     /// HS256/384/512 secret; its bytes are used as they are (not base64-decoded).
     pub const JWT_SECRET: &str = "SECURE_API_JWT_SECRET";
-    /// Path of a JWKS file (RFC 7517 §5) of public keys, each with `kid` and `alg`.
+    /// Path of a JWKS file (RFC 7517 §5) of public keys, each with `kid` and
+    /// `alg`; re-read on `SIGHUP` and when it changes.
     pub const JWKS_FILE: &str = "SECURE_API_JWKS_FILE";
+    /// URL of a JWKS endpoint (RFC 7517 §5; `https`, or `http` to a
+    /// loopback host); keys are cached and refetched for an unknown `kid`.
+    pub const JWKS_URL: &str = "SECURE_API_JWKS_URL";
+    /// Seconds keys from the JWKS endpoint are used before a refresh (default 300).
+    pub const JWKS_TTL_SECONDS: &str = "SECURE_API_JWKS_TTL_SECONDS";
+    /// Least seconds between two fetches of the JWKS endpoint (default 10).
+    pub const JWKS_COOLDOWN_SECONDS: &str = "SECURE_API_JWKS_COOLDOWN_SECONDS";
+    /// The required JWT `typ` header, e.g. `at+jwt` (RFC 9068 §2.1).
+    pub const JWT_TYPE: &str = "SECURE_API_JWT_TYPE";
+    /// Path of the TOML file of API keys (see [`crate::auth::api_key`]);
+    /// re-read on `SIGHUP` and when it changes.
+    pub const API_KEYS_FILE: &str = "SECURE_API_API_KEYS_FILE";
     /// The required `iss` claim (RFC 7519 §4.1.1).
     pub const JWT_ISSUER: &str = "SECURE_API_JWT_ISSUER";
     /// The audience that the `aud` claim must contain (RFC 7519 §4.1.3).
@@ -98,6 +122,8 @@ pub struct SecurityConfig {
     realm: String,
     jwt: JwtVerifier,
     secret: Option<SecretString>,
+    api_keys: Option<Arc<Watched<ApiKeys>>>,
+    replay_capacity: usize,
     development_mode: bool,
     trusted_proxies: Vec<IpNet>,
     limits: Limits,
@@ -151,6 +177,8 @@ impl fmt::Debug for SecurityConfig {
             .field("realm", &self.realm)
             .field("jwt", &self.jwt)
             .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .field("api_keys", &self.api_keys.as_ref().map(|k| k.current()))
+            .field("replay_capacity", &self.replay_capacity)
             .field("development_mode", &self.development_mode)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("limits", &self.limits)
@@ -215,6 +243,15 @@ impl SecurityConfig {
         &self.jwt
     }
 
+    pub(crate) fn api_keys(&self) -> Option<&Watched<ApiKeys>> {
+        self.api_keys.as_deref()
+    }
+
+    /// The most `jti`s remembered for `replay = "jti"` routes.
+    pub fn replay_capacity(&self) -> usize {
+        self.replay_capacity
+    }
+
     /// Signs an HS256 access token with the configured secret: `sub`,
     /// `roles`, the configured `iss` and `aud`, `iat` now and `exp` after
     /// `ttl` (whole seconds). For development and tests.
@@ -249,6 +286,12 @@ pub struct SecurityConfigBuilder {
     leeway_seconds: Option<u64>,
     secret: Option<SecretString>,
     jwks_file: Option<PathBuf>,
+    jwks_url: Option<String>,
+    jwks_ttl_seconds: Option<u64>,
+    jwks_cooldown_seconds: Option<u64>,
+    token_type: Option<String>,
+    api_keys_file: Option<PathBuf>,
+    replay_capacity: Option<usize>,
     trusted_proxies: Vec<IpNet>,
     development_mode: bool,
     limits: Limits,
@@ -266,6 +309,12 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("leeway_seconds", &self.leeway_seconds)
             .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
             .field("jwks_file", &self.jwks_file)
+            .field("jwks_url", &self.jwks_url)
+            .field("jwks_ttl_seconds", &self.jwks_ttl_seconds)
+            .field("jwks_cooldown_seconds", &self.jwks_cooldown_seconds)
+            .field("token_type", &self.token_type)
+            .field("api_keys_file", &self.api_keys_file)
+            .field("replay_capacity", &self.replay_capacity)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("development_mode", &self.development_mode)
             .field("limits", &self.limits)
@@ -362,6 +411,48 @@ impl SecurityConfigBuilder {
         self
     }
 
+    /// A JWKS endpoint (RFC 7517 §5): `https`, or plain `http` only to a
+    /// loopback host. Keys are cached for the TTL, refetched (at most once
+    /// per cooldown) when a token names an unknown `kid`, and the last good
+    /// set is kept when the endpoint fails. Each key needs `kid` and `alg`.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// How long keys from [`jwks_url`](Self::jwks_url) are used before a
+    /// refresh, in seconds (default 300), and the least time between two
+    /// fetches, in seconds (default 10).
+    pub fn jwks_cache(mut self, ttl_seconds: u64, cooldown_seconds: u64) -> Self {
+        self.jwks_ttl_seconds = Some(ttl_seconds);
+        self.jwks_cooldown_seconds = Some(cooldown_seconds);
+        self
+    }
+
+    /// Requires the JWT header's `typ` to be `typ` (compared as a media
+    /// type: case-insensitively, `application/` optional), e.g. `at+jwt`
+    /// for OAuth 2.0 access tokens (RFC 9068 §2.1, RFC 8725 §3.11), so that
+    /// ID tokens cannot be used as access tokens. Default: any `typ`.
+    pub fn token_type(mut self, typ: impl Into<String>) -> Self {
+        self.token_type = Some(typ.into());
+        self
+    }
+
+    /// The TOML file of API keys (format in [`crate::auth::api_key`]),
+    /// re-read on `SIGHUP` and when it changes.
+    pub fn api_keys_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.api_keys_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// The most `jti`s remembered at once for `replay = "jti"` routes
+    /// (default 100,000); when full of unexpired ones, new one-time tokens
+    /// get 503 until some expire.
+    pub fn replay_capacity(mut self, jtis: usize) -> Self {
+        self.replay_capacity = Some(jtis);
+        self
+    }
+
     /// Proxies (IP addresses or CIDR networks) whose `X-Forwarded-For`,
     /// `Forwarded` and `X-Forwarded-Proto` headers are believed.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpNet>) -> Self {
@@ -391,6 +482,21 @@ impl SecurityConfigBuilder {
         if let Some(v) = var(env::JWKS_FILE)? {
             self.jwks_file = Some(PathBuf::from(v));
         }
+        if let Some(v) = var(env::JWKS_URL)? {
+            self.jwks_url = Some(v);
+        }
+        if let Some(v) = var(env::JWKS_TTL_SECONDS)? {
+            self.jwks_ttl_seconds = Some(seconds(&v, env::JWKS_TTL_SECONDS)?);
+        }
+        if let Some(v) = var(env::JWKS_COOLDOWN_SECONDS)? {
+            self.jwks_cooldown_seconds = Some(seconds(&v, env::JWKS_COOLDOWN_SECONDS)?);
+        }
+        if let Some(v) = var(env::JWT_TYPE)? {
+            self.token_type = Some(v);
+        }
+        if let Some(v) = var(env::API_KEYS_FILE)? {
+            self.api_keys_file = Some(PathBuf::from(v));
+        }
         if let Some(v) = var(env::JWT_ISSUER)? {
             self.issuer = Some(v);
         }
@@ -398,13 +504,7 @@ impl SecurityConfigBuilder {
             self.audience = Some(v);
         }
         if let Some(v) = var(env::JWT_LEEWAY_SECONDS)? {
-            let secs = v.trim().parse::<u64>().map_err(|_| {
-                ConfigError::new(
-                    env::JWT_LEEWAY_SECONDS,
-                    format!("`{v}` is not a whole number of seconds"),
-                )
-            })?;
-            self.leeway_seconds = Some(secs);
+            self.leeway_seconds = Some(seconds(&v, env::JWT_LEEWAY_SECONDS)?);
         }
         if let Some(v) = var(env::TRUSTED_PROXIES)? {
             self.trusted_proxies = parse_proxies(&v)?;
@@ -531,10 +631,55 @@ impl SecurityConfigBuilder {
                 "must be at most 86400 seconds",
             ));
         }
-        let jwks = match &self.jwks_file {
-            Some(path) => Some(Jwks::load(path)?),
+        let public = PublicKeys {
+            file: match &self.jwks_file {
+                Some(path) => Some(Watched::open(path, env::JWKS_FILE, KeySet::parse_file)?),
+                None => None,
+            },
+            remote: match &self.jwks_url {
+                Some(url) => {
+                    let ttl = self.jwks_ttl_seconds.unwrap_or(DEFAULT_JWKS_TTL_SECONDS);
+                    let cooldown = self
+                        .jwks_cooldown_seconds
+                        .unwrap_or(DEFAULT_JWKS_COOLDOWN_SECONDS);
+                    if ttl == 0 || cooldown == 0 {
+                        return Err(ConfigError::new(
+                            env::JWKS_TTL_SECONDS,
+                            "the JWKS TTL and cooldown must be at least 1 second",
+                        ));
+                    }
+                    let remote = RemoteJwks::new(
+                        url,
+                        Duration::from_secs(ttl),
+                        Duration::from_secs(cooldown),
+                    )
+                    .map_err(|e| ConfigError::new(env::JWKS_URL, e))?;
+                    Some(Arc::new(remote))
+                }
+                None => None,
+            },
+        };
+        let api_keys = match &self.api_keys_file {
+            Some(path) => Some(Watched::open(path, env::API_KEYS_FILE, ApiKeys::parse)?),
             None => None,
         };
+        if let Some(typ) = &self.token_type
+            && (typ.trim().is_empty() || !typ.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(ConfigError::new(
+                env::JWT_TYPE,
+                format!("`{typ}` is not a media type such as `at+jwt`"),
+            ));
+        }
+        let replay_capacity = self
+            .replay_capacity
+            .unwrap_or(crate::auth::replay::DEFAULT_CAPACITY);
+        if replay_capacity == 0 {
+            return Err(ConfigError::new(
+                "SecurityConfigBuilder::replay_capacity",
+                "must be at least 1",
+            ));
+        }
         let mut secret = self.secret;
         if let Some(s) = &secret {
             let len = s.expose_secret().len();
@@ -546,14 +691,20 @@ impl SecurityConfigBuilder {
             }
         }
         let mut development_mode = false;
-        if secret.is_none() && jwks.is_none() {
+        let no_key = secret.is_none()
+            && public.file.is_none()
+            && public.remote.is_none()
+            && api_keys.is_none();
+        if no_key {
             if !self.development_mode {
                 return Err(ConfigError::new(
                     env::JWT_SECRET,
                     format!(
-                        "no JWT key configured: set {} or {}",
+                        "no key configured: set {}, {}, {} or {}",
                         env::JWT_SECRET,
-                        env::JWKS_FILE
+                        env::JWKS_FILE,
+                        env::JWKS_URL,
+                        env::API_KEYS_FILE
                     ),
                 ));
             }
@@ -562,15 +713,18 @@ impl SecurityConfigBuilder {
         }
         let jwt = JwtVerifier::new(
             secret.as_ref().map(|s| s.expose_secret().as_bytes()),
-            jwks,
+            public,
             issuer,
             audience.clone(),
             leeway,
+            self.token_type.as_deref(),
         );
         Ok(SecurityConfig {
             realm: self.realm.unwrap_or(audience),
             jwt,
             secret,
+            api_keys,
+            replay_capacity,
             development_mode,
             trusted_proxies: self.trusted_proxies,
             limits: self.limits,
@@ -578,6 +732,13 @@ impl SecurityConfigBuilder {
             cors,
         })
     }
+}
+
+/// A whole number of seconds from variable `name`.
+fn seconds(v: &str, name: &'static str) -> Result<u64, ConfigError> {
+    v.trim()
+        .parse::<u64>()
+        .map_err(|_| ConfigError::new(name, format!("`{v}` is not a whole number of seconds")))
 }
 
 /// Reads one variable: `None` when unset, an error when not UTF-8.

@@ -13,7 +13,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
 
 use crate::__private::Policy;
 use crate::auth::rejection::Rejection;
-use crate::auth::{self, Principal};
+use crate::auth::{self, AuthMethod, Principal, Replay};
 use crate::authz::Access;
 use crate::headers::SecurityState;
 use crate::rate_limit::client_ip::{bucket_ip, client_ip};
@@ -55,7 +55,7 @@ where
         return Rejection::NotConfigured.problem("").to_response();
     };
     let mut rate = None;
-    match check(policy, &req, &state, &mut rate) {
+    match check(policy, &req, &state, &mut rate).await {
         Ok(Some(principal)) => {
             req.extensions_mut().insert(principal);
         }
@@ -106,7 +106,7 @@ fn set_rate_headers(res: &mut HttpResponse, rate: Option<(Quota, Outcome)>) {
 
 /// Runs the checks; the principal when the route authenticates. `rate` is
 /// set once the request has been charged to a bucket.
-fn check(
+async fn check(
     policy: &Policy,
     req: &HttpRequest,
     state: &SecurityState,
@@ -124,7 +124,7 @@ fn check(
         Access::Public => {
             // A locked-out client is refused whenever it presents
             // credentials, on public routes too.
-            if presents_credentials(req)
+            if auth::presents_credentials(req)
                 && let Some(retry_after) = state.failed_auth.locked_out(ip)
             {
                 return Err(Rejection::RateLimited { retry_after });
@@ -132,7 +132,7 @@ fn check(
             None
         }
         Access::AnyOf(_) | Access::AllOf(_) | Access::Authenticated => {
-            Some(authenticate(req, state, ip)?)
+            Some(authenticate(policy, req, state, ip).await?)
         }
     };
     if let Some(quota) = policy.rate {
@@ -149,8 +149,15 @@ fn check(
         }
     }
     if let Some(p) = &principal {
-        if !policy.access.allows(p) {
+        let access = match (p.auth_method(), policy.api_key_access) {
+            (AuthMethod::ApiKey, Some(access)) => access,
+            _ => policy.access,
+        };
+        if !access.allows(p) {
             return Err(Rejection::InsufficientRole);
+        }
+        if !policy.scopes.allows(p) {
+            return Err(Rejection::InsufficientScope(policy.scopes));
         }
         if let Some(owner) = policy.owner
             && !owner.allows(p, req.match_info().get(owner.param))
@@ -164,18 +171,24 @@ fn check(
 /// Authentication with brute-force throttling: a client IP locked out by
 /// too many failures gets 429 whenever it presents credentials; each new
 /// failure is counted against it.
-fn authenticate(
+async fn authenticate(
+    policy: &Policy,
     req: &HttpRequest,
     state: &SecurityState,
     ip: IpAddr,
 ) -> Result<Principal, Rejection> {
-    if presents_credentials(req)
+    if auth::presents_credentials(req)
         && let Some(retry_after) = state.failed_auth.locked_out(ip)
     {
         return Err(Rejection::RateLimited { retry_after });
     }
-    let result = auth::authenticate(req, &state.config);
-    if matches!(result, Err(Rejection::InvalidToken)) && state.failed_auth.record(ip) {
+    let replay = (policy.replay == Replay::OncePerJti).then_some(&state.replay);
+    let result = auth::authenticate(req, &state.config, policy.auth, replay).await;
+    let failed = matches!(
+        result,
+        Err(Rejection::InvalidToken | Rejection::ReplayedToken)
+    );
+    if failed && state.failed_auth.record(ip) {
         tracing::warn!(
             target: "secure_api::security",
             client_ip = %ip,
@@ -183,11 +196,6 @@ fn authenticate(
         );
     }
     result
-}
-
-/// Whether the request presents credentials (an `Authorization` header).
-fn presents_credentials(req: &HttpRequest) -> bool {
-    !matches!(auth::bearer(req), auth::Bearer::Absent)
 }
 
 /// Whether the query string names a credential parameter (after

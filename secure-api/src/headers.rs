@@ -16,6 +16,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::rejection::Rejection;
+use crate::auth::replay::ReplayStore;
 use crate::config::{ConfigError, ForwardedHeader, SecurityConfig};
 use crate::problem::{self, PROBLEM_JSON, Problem};
 use crate::rate_limit::RateLimiters;
@@ -302,6 +303,7 @@ pub(crate) struct SecurityState {
     pub(crate) config: SecurityConfig,
     pub(crate) limiters: RateLimiters,
     pub(crate) failed_auth: FailedAuth,
+    pub(crate) replay: ReplayStore,
 }
 
 /// The secure-api middleware. Register it on every `App` that has
@@ -372,6 +374,7 @@ impl Security {
         Self {
             state: Arc::new(SecurityState {
                 limiters: RateLimiters::new(config.limits().max_keys),
+                replay: ReplayStore::new(config.replay_capacity()),
                 failed_auth: FailedAuth::new(
                     config.limits().auth_failures,
                     std::time::Duration::from_secs(config.limits().auth_failure_window_secs),

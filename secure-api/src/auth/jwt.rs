@@ -9,14 +9,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 
-use crate::config::{ConfigError, env};
+use super::jwks::{KeySet, RemoteJwks};
+use super::reload::Watched;
 
 /// Why a token was refused. Every variant answers 401 `invalid_token`; the
 /// variant is only for logs and never reaches the client.
@@ -39,6 +39,8 @@ pub(crate) enum TokenError {
     WrongAudience,
     /// A claim is missing or has the wrong JSON type.
     BadClaim(&'static str),
+    /// The header's `typ` is not the required token type (RFC 8725 §3.11).
+    WrongType,
 }
 
 impl fmt::Display for TokenError {
@@ -52,6 +54,7 @@ impl fmt::Display for TokenError {
             TokenError::WrongIssuer => f.write_str("wrong issuer"),
             TokenError::WrongAudience => f.write_str("wrong audience"),
             TokenError::BadClaim(c) => write!(f, "claim `{c}` missing or of the wrong type"),
+            TokenError::WrongType => f.write_str("header `typ` is not the required token type"),
         }
     }
 }
@@ -65,101 +68,62 @@ pub(crate) struct VerifiedClaims {
     pub(crate) claims: Map<String, Value>,
 }
 
-/// One public key of the JWKS, pinned to its algorithm.
-struct PinnedKey {
-    alg: Algorithm,
-    key: DecodingKey,
-}
-
-/// Public keys loaded from a JWKS file (RFC 7517 §5), by `kid`.
-pub(crate) struct Jwks {
-    keys: HashMap<String, PinnedKey>,
-}
-
-impl Jwks {
-    /// Reads and checks a JWKS file: every key needs a unique `kid`, an
-    /// asymmetric signing `alg` that fits its key type and curve, and a
-    /// `use` of `sig` if `use` is present.
-    pub(crate) fn load(path: &Path) -> Result<Self, ConfigError> {
-        let shown = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::new(env::JWKS_FILE, format!("cannot read `{shown}`: {e}")))?;
-        let set: JwkSet = serde_json::from_str(&text).map_err(|e| {
-            ConfigError::new(env::JWKS_FILE, format!("`{shown}` is not a JWKS: {e}"))
-        })?;
-        Self::from_set(&set)
-            .map_err(|problem| ConfigError::new(env::JWKS_FILE, format!("`{shown}`: {problem}")))
-    }
-
-    fn from_set(set: &JwkSet) -> Result<Self, String> {
-        if set.keys.is_empty() {
-            return Err("holds no keys".into());
-        }
-        let mut keys = HashMap::new();
-        for jwk in &set.keys {
-            let kid = jwk.common.key_id.clone().ok_or("a key has no `kid`")?;
-            let key = pin(jwk).map_err(|p| format!("key `{kid}`: {p}"))?;
-            if keys.insert(kid.clone(), key).is_some() {
-                return Err(format!("`kid` `{kid}` appears twice"));
-            }
-        }
-        Ok(Self { keys })
-    }
-}
-
-/// Checks one JWK and returns its key pinned to its `alg`.
-fn pin(jwk: &Jwk) -> Result<PinnedKey, String> {
-    if jwk
-        .common
-        .public_key_use
-        .as_ref()
-        .is_some_and(|u| *u != PublicKeyUse::Signature)
-    {
-        return Err("`use` must be `sig`".into());
-    }
-    let key_alg = jwk.common.key_algorithm.ok_or("no `alg`")?;
-    let alg = Algorithm::try_from(key_alg)
-        .map_err(|_| format!("`alg` {key_alg} is not a signature algorithm"))?;
-    let fits = match (&jwk.algorithm, alg) {
-        (AlgorithmParameters::RSA(_), a) => a.family() == AlgorithmFamily::Rsa,
-        (AlgorithmParameters::EllipticCurve(p), Algorithm::ES256) => p.curve == EllipticCurve::P256,
-        (AlgorithmParameters::EllipticCurve(p), Algorithm::ES384) => p.curve == EllipticCurve::P384,
-        (AlgorithmParameters::OctetKeyPair(p), Algorithm::EdDSA) => {
-            p.curve == EllipticCurve::Ed25519
-        }
-        _ => false,
-    };
-    if !fits {
-        return Err(format!(
-            "`alg` {key_alg} does not fit the key type or curve (symmetric keys belong in SECURE_API_JWT_SECRET)"
-        ));
-    }
-    let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("unusable key: {e}"))?;
-    Ok(PinnedKey { alg, key })
-}
-
 const HMAC_ALGORITHMS: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+
+/// Every algorithm a configured key can be pinned to.
+const ALGORITHMS: [Algorithm; 12] = [
+    Algorithm::HS256,
+    Algorithm::HS384,
+    Algorithm::HS512,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// Where the public keys of a [`JwtVerifier`] come from.
+#[derive(Default)]
+pub(crate) struct PublicKeys {
+    /// `SECURE_API_JWKS_FILE`, reloaded when it changes.
+    pub(crate) file: Option<Arc<Watched<KeySet>>>,
+    /// `SECURE_API_JWKS_URL`, cached.
+    pub(crate) remote: Option<Arc<RemoteJwks>>,
+}
 
 /// Validates bearer tokens against the configured keys and claim rules.
 pub(crate) struct JwtVerifier {
     secret: Option<DecodingKey>,
-    jwks: HashMap<String, PinnedKey>,
+    public: PublicKeys,
     validations: HashMap<Algorithm, Validation>,
     issuer: String,
     audience: String,
     leeway: u64,
+    /// The required `typ` header, lower-case, without `application/`.
+    token_type: Option<String>,
 }
 
 impl fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut kids: Vec<&String> = self.jwks.keys().collect();
-        kids.sort();
         f.debug_struct("JwtVerifier")
             .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
-            .field("jwks_kids", &kids)
+            .field(
+                "jwks_file_kids",
+                &self
+                    .public
+                    .file
+                    .as_ref()
+                    .map(|f| f.current().kids().join(",")),
+            )
+            .field("jwks_url", &self.public.remote)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("leeway_seconds", &self.leeway)
+            .field("token_type", &self.token_type)
             .finish()
     }
 }
@@ -167,18 +131,14 @@ impl fmt::Debug for JwtVerifier {
 impl JwtVerifier {
     pub(crate) fn new(
         secret: Option<&[u8]>,
-        jwks: Option<Jwks>,
+        public: PublicKeys,
         issuer: String,
         audience: String,
         leeway: u64,
+        token_type: Option<&str>,
     ) -> Self {
         let secret = secret.and_then(|s| DecodingKey::from_secret(s).ok());
-        let jwks = jwks.map(|j| j.keys).unwrap_or_default();
-        let mut algs: Vec<Algorithm> = jwks.values().map(|k| k.alg).collect();
-        if secret.is_some() {
-            algs.extend(HMAC_ALGORITHMS);
-        }
-        let validations = algs
+        let validations = ALGORITHMS
             .into_iter()
             .map(|alg| {
                 let mut v = Validation::new(alg);
@@ -192,27 +152,57 @@ impl JwtVerifier {
             .collect();
         Self {
             secret,
-            jwks,
+            public,
             validations,
             issuer,
             audience,
             leeway,
+            token_type: token_type.map(normalize_type),
         }
     }
 
+    /// The configured leeway, in seconds.
+    pub(crate) fn leeway(&self) -> u64 {
+        self.leeway
+    }
+
     /// Verifies `token` (the bearer credential, RFC 6750 §2.1) and returns
-    /// its claims.
+    /// its claims. May fetch the JWKS endpoint once when the token names a
+    /// `kid` not cached yet (see [`RemoteJwks`]).
     ///
     /// # Errors
     /// A [`TokenError`] for anything short of a valid, correctly signed,
     /// correctly addressed token within its validity period.
-    pub(crate) fn verify(&self, token: &str) -> Result<VerifiedClaims, TokenError> {
-        self.verify_at(token, unix_now())
+    pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedClaims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if let Some(required) = &self.token_type
+            && header.typ.as_deref().map(normalize_type).as_ref() != Some(required)
+        {
+            return Err(TokenError::WrongType);
+        }
+        let remote = match (&header.kid, &self.public.remote) {
+            (Some(kid), Some(remote)) if self.file_key(kid).is_none() => {
+                Some(remote.keys_for(kid).await)
+            }
+            _ => None,
+        };
+        let file = self.public.file.as_ref().map(|f| f.current());
+        let (key, alg) = self.key_for(&header, file.as_deref(), remote.as_deref())?;
+        self.decode(token, key, alg, unix_now())
     }
 
-    fn verify_at(&self, token: &str, now: u64) -> Result<VerifiedClaims, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
-        let (key, alg) = self.key_for(&header)?;
+    fn file_key(&self, kid: &str) -> Option<Algorithm> {
+        let file = self.public.file.as_ref()?.current();
+        file.get(kid).map(|k| k.alg)
+    }
+
+    fn decode(
+        &self,
+        token: &str,
+        key: &DecodingKey,
+        alg: Algorithm,
+        now: u64,
+    ) -> Result<VerifiedClaims, TokenError> {
         let validation = self
             .validations
             .get(&alg)
@@ -236,10 +226,20 @@ impl JwtVerifier {
         self.check_claims(data.claims, now)
     }
 
-    /// The key for a token header: a JWKS key by exact `kid`, whose pinned
-    /// `alg` must equal the header's; else the HMAC secret, for HS* only.
-    fn key_for(&self, header: &Header) -> Result<(&DecodingKey, Algorithm), TokenError> {
-        if let Some(pinned) = header.kid.as_ref().and_then(|kid| self.jwks.get(kid)) {
+    /// The key for a token header: a JWKS key (file first, then endpoint)
+    /// by exact `kid`, whose pinned `alg` must equal the header's; else the
+    /// HMAC secret, for HS* only.
+    fn key_for<'a>(
+        &'a self,
+        header: &Header,
+        file: Option<&'a KeySet>,
+        remote: Option<&'a KeySet>,
+    ) -> Result<(&'a DecodingKey, Algorithm), TokenError> {
+        if let Some(kid) = &header.kid
+            && let Some(pinned) = file
+                .and_then(|f| f.get(kid))
+                .or_else(|| remote.and_then(|r| r.get(kid)))
+        {
             return if pinned.alg == header.alg {
                 Ok((&pinned.key, pinned.alg))
             } else {
@@ -345,7 +345,12 @@ impl JwtVerifier {
 /// one space-separated string, as some issuers send it). Any other type is
 /// an error.
 fn scopes(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
-    let split = |s: &str| s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let split = |s: &str| {
+        s.split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
     match (claims.get("scope"), claims.get("scp")) {
         (Some(Value::String(s)), _) => Ok(split(s)),
         (Some(_), _) => Err(TokenError::BadClaim("scope")),
@@ -353,7 +358,11 @@ fn scopes(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
         (None, Some(Value::String(s))) => Ok(split(s)),
         (None, Some(Value::Array(items))) => items
             .iter()
-            .map(|s| s.as_str().map(str::to_owned).ok_or(TokenError::BadClaim("scp")))
+            .map(|s| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .ok_or(TokenError::BadClaim("scp"))
+            })
             .collect(),
         (None, Some(_)) => Err(TokenError::BadClaim("scp")),
     }
@@ -384,7 +393,17 @@ fn numeric_date(
     }
 }
 
-fn unix_now() -> u64 {
+/// A `typ` (RFC 7515 §4.1.9) compared as a media type: case-insensitively,
+/// with `application/` optional (`at+jwt` is `application/at+jwt`).
+fn normalize_type(typ: &str) -> String {
+    let lower = typ.trim().to_ascii_lowercase();
+    match lower.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => lower,
+    }
+}
+
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -1,14 +1,20 @@
 //! Identity: who is calling. Bearer credentials (RFC 6750) verified as JWTs
-//! (RFC 7519, RFC 8725) into a [`Principal`].
+//! (RFC 7519, RFC 8725), or API keys in `X-API-Key`, into a [`Principal`].
 
+pub mod api_key;
+pub(crate) mod jwks;
 pub(crate) mod jwt;
 mod principal;
 pub(crate) mod rejection;
+pub(crate) mod reload;
+pub(crate) mod replay;
 
 pub use principal::{AuthMethod, Principal};
 
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
+
+use serde_json::Value;
 
 use crate::config::SecurityConfig;
 use rejection::Rejection;
@@ -85,26 +91,99 @@ fn parse_bearer(value: &str) -> Bearer<'_> {
     }
 }
 
-/// Authenticates `req`: a valid bearer JWT becomes a [`Principal`].
+/// Whether `req` presents any credential: an `Authorization` or an
+/// `X-API-Key` header, well-formed or not.
+pub(crate) fn presents_credentials(req: &HttpRequest) -> bool {
+    !matches!(bearer(req), Bearer::Absent)
+        || !matches!(api_key::presented(req), api_key::Presented::Absent)
+}
+
+/// Authenticates `req` by the credentials `methods` accepts: a valid bearer
+/// JWT or a valid, unexpired API key becomes a [`Principal`]. With
+/// `replay`, a token's `jti` is accepted once (see [`replay`]).
+///
+/// A credential of a kind the route does not accept is not looked at: the
+/// request is answered as one without credentials.
 ///
 /// # Errors
-/// [`Rejection::MissingCredentials`] with no `Authorization` header;
-/// [`Rejection::InvalidToken`] for a malformed header or a token that fails
-/// any check of [`jwt`].
-pub(crate) fn authenticate(
+/// [`Rejection::MissingCredentials`] with no accepted credential;
+/// [`Rejection::AmbiguousCredentials`] with both a bearer token and an API
+/// key; [`Rejection::InvalidToken`] for a malformed header, a token that
+/// fails any check of [`jwt`], an unknown or expired key, a reused `jti`,
+/// or no `jti` on a one-time route; [`Rejection::ReplayStoreFull`] when no
+/// more one-time tokens can be remembered.
+pub(crate) async fn authenticate(
     req: &HttpRequest,
     config: &SecurityConfig,
+    methods: AuthMethods,
+    replay: Option<&replay::ReplayStore>,
 ) -> Result<Principal, Rejection> {
-    match bearer(req) {
-        Bearer::Absent => Err(Rejection::MissingCredentials),
-        Bearer::Malformed => Err(Rejection::InvalidToken),
-        Bearer::Token(token) => match config.verifier().verify(token) {
-            Ok(claims) => Ok(Principal::from_claims(claims, AuthMethod::Jwt)),
-            Err(e) => {
+    let jwt = matches!(methods, AuthMethods::Jwt | AuthMethods::Any);
+    let keys = matches!(methods, AuthMethods::ApiKey | AuthMethods::Any);
+    let token = if jwt { bearer(req) } else { Bearer::Absent };
+    let key = if keys {
+        api_key::presented(req)
+    } else {
+        api_key::Presented::Absent
+    };
+    match (token, key) {
+        (Bearer::Absent, api_key::Presented::Absent) => Err(Rejection::MissingCredentials),
+        (Bearer::Absent, api_key::Presented::Key(key)) => verify_api_key(config, key),
+        (Bearer::Absent, api_key::Presented::Malformed) | (Bearer::Malformed, _) => {
+            Err(Rejection::InvalidToken)
+        }
+        (Bearer::Token(_), api_key::Presented::Key(_) | api_key::Presented::Malformed) => {
+            Err(Rejection::AmbiguousCredentials)
+        }
+        (Bearer::Token(token), api_key::Presented::Absent) => {
+            let claims = config.verifier().verify(token).await.map_err(|e| {
                 tracing::info!(target: "secure_api::auth", reason = %e, "bearer token rejected");
-                Err(Rejection::InvalidToken)
+                Rejection::InvalidToken
+            })?;
+            if let Some(store) = replay {
+                check_replay(store, &claims, config.verifier().leeway())?;
             }
-        },
+            Ok(Principal::from_claims(claims, AuthMethod::Jwt))
+        }
+    }
+}
+
+fn verify_api_key(config: &SecurityConfig, key: &str) -> Result<Principal, Rejection> {
+    let Some(keys) = config.api_keys() else {
+        tracing::info!(target: "secure_api::auth", "API key presented, but no key file is configured");
+        return Err(Rejection::InvalidToken);
+    };
+    keys.current().verify(key).map_err(|e| {
+        tracing::info!(target: "secure_api::auth", reason = %e, "API key rejected");
+        Rejection::InvalidToken
+    })
+}
+
+/// Accepts the token's `jti` once within its lifetime (`exp` plus leeway).
+fn check_replay(
+    store: &replay::ReplayStore,
+    claims: &jwt::VerifiedClaims,
+    leeway: u64,
+) -> Result<(), Rejection> {
+    let Some(Value::String(jti)) = claims.claims.get("jti") else {
+        tracing::info!(target: "secure_api::auth", "token without a string `jti` on a one-time route");
+        return Err(Rejection::InvalidToken);
+    };
+    let exp = claims
+        .claims
+        .get("exp")
+        .and_then(Value::as_f64)
+        .map_or(0, |e| e as u64);
+    match store.accept(jti, exp.saturating_add(leeway), jwt::unix_now()) {
+        Ok(()) => Ok(()),
+        Err(replay::ReplayError::Replayed) => {
+            tracing::warn!(target: "secure_api::security", "replayed token: its `jti` was already used");
+            Err(Rejection::ReplayedToken)
+        }
+        Err(replay::ReplayError::Full) => {
+            tracing::error!(target: "secure_api::security", "the one-time token store is full; refusing new tokens");
+            Err(Rejection::ReplayStoreFull)
+        }
     }
 }
 

@@ -7,6 +7,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 
 use crate::Problem;
+use crate::authz::Scopes;
+
+/// `Retry-After` of a 503 for a full one-time token store, in seconds.
+const REPLAY_STORE_FULL_RETRY_SECS: u32 = 10;
 
 /// A refusal by one of the checks of `#[secure]`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +22,23 @@ pub(crate) enum Rejection {
     /// Bad, expired, wrongly signed or wrongly addressed credentials: 401
     /// `error="invalid_token"` (RFC 6750 §3.1).
     InvalidToken,
+    /// A token whose `jti` was already used on a one-time route: 401
+    /// `error="invalid_token"`, logged as a security event.
+    ReplayedToken,
+    /// A bearer token and an API key in one request: 400
+    /// `error="invalid_request"` (RFC 6750 §3.1: more than one method).
+    AmbiguousCredentials,
+    /// The one-time token store is full: 503 with `Retry-After`.
+    ReplayStoreFull,
     /// Over the route's quota: 429 with `Retry-After` (RFC 6585 §4).
     RateLimited { retry_after: Duration },
     /// Authenticated but lacking the role: 403 `error="insufficient_scope"`
     /// (RFC 6750 §3.1).
     InsufficientRole,
+    /// Authenticated but lacking an OAuth2 scope: 403
+    /// `error="insufficient_scope"` naming the required scopes in `scope`
+    /// (RFC 6750 §3.1).
+    InsufficientScope(Scopes),
     /// Not the object's owner: 404, the same answer as a missing object, so
     /// ids cannot be probed (OWASP API1:2023).
     NotOwner,
@@ -33,13 +49,17 @@ pub(crate) enum Rejection {
 impl Rejection {
     /// The problem+json answer, with the challenge for `realm` where one is due.
     pub(crate) fn problem(self, realm: &str) -> Problem {
-        let challenge = |error: Option<&str>| {
+        let challenge_with = |error: Option<&str>, scope: Option<String>| {
             let mut v = format!("Bearer realm=\"{}\"", quoted_string(realm));
             if let Some(e) = error {
                 v.push_str(&format!(", error=\"{e}\""));
             }
+            if let Some(scope) = scope {
+                v.push_str(&format!(", scope=\"{}\"", quoted_string(&scope)));
+            }
             HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
         };
+        let challenge = |error: Option<&str>| challenge_with(error, None);
         match self {
             Rejection::CredentialInUrl => Problem::new(
                 StatusCode::BAD_REQUEST,
@@ -55,6 +75,21 @@ impl Rejection {
                 "The credentials are invalid, expired or not meant for this service.",
             )
             .with_header(WWW_AUTHENTICATE, challenge(Some("invalid_token"))),
+            Rejection::ReplayedToken => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "This token has already been used; this resource accepts each token once.",
+            )
+            .with_header(WWW_AUTHENTICATE, challenge(Some("invalid_token"))),
+            Rejection::AmbiguousCredentials => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "Send one credential: either an Authorization header or an X-API-Key header.",
+            )
+            .with_header(WWW_AUTHENTICATE, challenge(Some("invalid_request"))),
+            Rejection::ReplayStoreFull => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service cannot accept more one-time tokens right now; retry later.",
+            )
+            .with_header(RETRY_AFTER, HeaderValue::from(REPLAY_STORE_FULL_RETRY_SECS)),
             Rejection::RateLimited { retry_after } => Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests; retry later.",
@@ -68,6 +103,14 @@ impl Rejection {
                 "The caller's roles do not allow this request.",
             )
             .with_header(WWW_AUTHENTICATE, challenge(Some("insufficient_scope"))),
+            Rejection::InsufficientScope(scopes) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "The access token does not grant the scope this request needs.",
+            )
+            .with_header(
+                WWW_AUTHENTICATE,
+                challenge_with(Some("insufficient_scope"), scopes.challenge()),
+            ),
             Rejection::NotOwner => {
                 Problem::new(StatusCode::NOT_FOUND, "The resource does not exist.")
             }
