@@ -291,6 +291,7 @@ pub struct SecurityConfigBuilder {
     jwks_cooldown_seconds: Option<u64>,
     token_type: Option<String>,
     api_keys_file: Option<PathBuf>,
+    key_file_poll: Option<Option<Duration>>,
     replay_capacity: Option<usize>,
     trusted_proxies: Vec<IpNet>,
     development_mode: bool,
@@ -314,6 +315,7 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("jwks_cooldown_seconds", &self.jwks_cooldown_seconds)
             .field("token_type", &self.token_type)
             .field("api_keys_file", &self.api_keys_file)
+            .field("key_file_poll", &self.key_file_poll)
             .field("replay_capacity", &self.replay_capacity)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("development_mode", &self.development_mode)
@@ -442,6 +444,13 @@ impl SecurityConfigBuilder {
     /// re-read on `SIGHUP` and when it changes.
     pub fn api_keys_file(mut self, path: impl AsRef<Path>) -> Self {
         self.api_keys_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// How often the JWKS and API-key files are checked for changes
+    /// (default every second); `None` reloads them on `SIGHUP` only.
+    pub fn key_file_poll_interval(mut self, every: Option<Duration>) -> Self {
+        self.key_file_poll = Some(every);
         self
     }
 
@@ -631,9 +640,17 @@ impl SecurityConfigBuilder {
                 "must be at most 86400 seconds",
             ));
         }
+        let poll = self
+            .key_file_poll
+            .unwrap_or(Some(crate::auth::reload::DEFAULT_POLL_INTERVAL));
         let public = PublicKeys {
             file: match &self.jwks_file {
-                Some(path) => Some(Watched::open(path, env::JWKS_FILE, KeySet::parse_file)?),
+                Some(path) => Some(Watched::open(
+                    path,
+                    env::JWKS_FILE,
+                    KeySet::parse_file,
+                    poll,
+                )?),
                 None => None,
             },
             remote: match &self.jwks_url {
@@ -660,7 +677,12 @@ impl SecurityConfigBuilder {
             },
         };
         let api_keys = match &self.api_keys_file {
-            Some(path) => Some(Watched::open(path, env::API_KEYS_FILE, ApiKeys::parse)?),
+            Some(path) => Some(Watched::open(
+                path,
+                env::API_KEYS_FILE,
+                ApiKeys::parse,
+                poll,
+            )?),
             None => None,
         };
         if let Some(typ) = &self.token_type

@@ -106,6 +106,42 @@ async fn delete_customer(_id: web::Path<String>) -> impl Responder {
     HttpResponse::NoContent().finish()
 }
 
+/// Admins with a JWT, or integrations with an API key of role `reporting`.
+#[secure(auth = "any", role = "admin", api_key_role = "reporting")]
+#[get("/reports")]
+async fn reports(who: Principal) -> impl Responder {
+    HttpResponse::Ok()
+        .json(json!({ "sub": who.subject(), "method": format!("{:?}", who.auth_method()) }))
+}
+
+/// API keys of role `reporting` only.
+#[secure(auth = "api_key", role = "reporting")]
+#[get("/keys-only")]
+async fn keys_only(who: Principal) -> impl Responder {
+    format!("key:{}", who.subject())
+}
+
+/// Any caller whose token grants the `customers:read` scope.
+#[secure(scope = "customers:read")]
+#[get("/scoped")]
+async fn scoped() -> impl Responder {
+    "scoped"
+}
+
+/// Viewers whose token grants both scopes.
+#[secure(role = "viewer", scopes(all("customers:read", "customers:write")))]
+#[get("/scoped-all")]
+async fn scoped_all() -> impl Responder {
+    "scoped-all"
+}
+
+/// Viewers, each token once (`jti`).
+#[secure(role = "viewer", replay = "jti")]
+#[post("/once")]
+async fn once() -> impl Responder {
+    "once"
+}
+
 /// Registers every test route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(admin_only)
@@ -119,7 +155,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(limited_b)
         .service(limited_open)
         .service(versioned)
-        .service(delete_customer);
+        .service(delete_customer)
+        .service(reports)
+        .service(keys_only)
+        .service(scoped)
+        .service(scoped_all)
+        .service(once);
 }
 
 /// The HS256 test configuration: [`SECRET`], [`ISSUER`], [`AUDIENCE`].

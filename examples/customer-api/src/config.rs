@@ -63,6 +63,48 @@ pub(crate) enum Command {
     /// Print a bearer token signed with SECURE_API_JWT_SECRET (HS256), for
     /// development and tests.
     Token(TokenArgs),
+    /// Manage API keys (sent by integrations in the X-API-Key header).
+    #[command(name = "api-key", subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+/// `customer-api api-key ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApiKeyCommand {
+    /// Generate a new random key: prints the key once on the first line,
+    /// then the entry to add to the file named by SECURE_API_API_KEYS_FILE
+    /// (only the key's SHA-256 is stored).
+    New(ApiKeyArgs),
+}
+
+/// `customer-api api-key new --id ID --role ROLE [--role ROLE].. [--not-after DATE]`.
+#[derive(Debug, Args)]
+pub(crate) struct ApiKeyArgs {
+    /// The key's id, which becomes the caller's principal, e.g. `reports-bot`.
+    #[arg(long, value_parser = parse_key_id)]
+    pub(crate) id: String,
+    /// A role the key grants; repeat for several.
+    #[arg(long = "role", required = true, value_parser = ROLE_NAMES)]
+    pub(crate) roles: Vec<String>,
+    /// When the key stops working, RFC 3339, e.g. 2027-06-30T00:00:00Z.
+    #[arg(long)]
+    pub(crate) not_after: Option<String>,
+}
+
+/// A key id: 1 to 128 of `A-Z a-z 0-9 - _ . : @` (what the key file takes).
+///
+/// # Errors
+/// A message for clap naming the allowed characters.
+fn parse_key_id(value: &str) -> Result<String, String> {
+    let ok = (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err("expected 1 to 128 of A-Z a-z 0-9 - _ . : @".into())
+    }
 }
 
 /// `customer-api token --sub ID --role ROLE [--role ROLE].. [--ttl 15m]`.

@@ -19,11 +19,15 @@ use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
 use clap::Parser;
+use secrecy::ExposeSecret;
+use secure_api::auth::api_key::NewApiKey;
 use secure_api::server::{Tls, TlsFile};
 use secure_api::{HttpsAuthority, Security, SecurityConfig};
 use tracing_subscriber::EnvFilter;
 
-use config::{Cli, Command, Settings, StartError, TlsSource, TokenArgs, env};
+use config::{
+    ApiKeyArgs, ApiKeyCommand, Cli, Command, Settings, StartError, TlsSource, TokenArgs, env,
+};
 use model::Store;
 
 secure_api::roles! {
@@ -46,6 +50,7 @@ const DEV_CERT_PATH: &str = ".customer-api/dev-cert.pem";
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Some(Command::Token(args)) => print_token(&args),
+        Some(Command::ApiKey(ApiKeyCommand::New(args))) => print_new_api_key(&args),
         None => serve(),
     };
     match result {
@@ -63,6 +68,26 @@ fn print_token(args: &TokenArgs) -> Result<(), Box<dyn Error>> {
     let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
     let token = config::security_config(false)?.issue_token(&args.sub, &roles, args.ttl)?;
     println!("{token}");
+    Ok(())
+}
+
+/// `customer-api api-key new`: prints a new key alone on the first line of
+/// stdout (shown this once; only its hash is stored), then the entry for
+/// the key file. Guidance goes to stderr, so `| head -1` gives the key.
+fn print_new_api_key(args: &ApiKeyArgs) -> Result<(), Box<dyn Error>> {
+    let key = NewApiKey::generate()?;
+    let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
+    let entry = key
+        .toml_entry(&args.id, &roles, args.not_after.as_deref())
+        .map_err(|e| format!("--not-after: {e}"))?;
+    println!("{}", key.key.expose_secret());
+    println!();
+    print!("{entry}");
+    eprintln!(
+        "customer-api: the first line is the key; it is shown only now. Give it to the caller, who sends it in X-API-Key.\n\
+         customer-api: add the [[keys]] entry to the file named by {}; it is reloaded within a second, or on SIGHUP.",
+        secure_api::config::env::API_KEYS_FILE
+    );
     Ok(())
 }
 

@@ -33,6 +33,16 @@ pub(crate) struct Customer {
     pub(crate) balance_cents: i64,
 }
 
+/// The answer of `GET /v1/reports/summary`: how many customers there are
+/// and their total balance. Nothing in it is sensitive.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Redact)]
+pub(crate) struct Summary {
+    /// The number of customers.
+    pub(crate) customers: usize,
+    /// The sum of their balances, in US cents.
+    pub(crate) total_balance_cents: i64,
+}
+
 /// The body of `POST /v1/customers`. The framework rejects unknown fields
 /// (422 `unknown_field`), duplicate keys (400) and broken rules (422).
 #[derive(Deserialize, Validate, Input)]
@@ -207,6 +217,19 @@ impl Store {
         };
         inner.customers.insert(n, customer.clone());
         customer
+    }
+
+    /// The number of customers and the sum of their balances.
+    pub(crate) fn summary(&self) -> Summary {
+        let inner = self.lock();
+        Summary {
+            customers: inner.customers.len(),
+            total_balance_cents: inner
+                .customers
+                .values()
+                .map(|c| c.balance_cents)
+                .fold(0i64, i64::saturating_add),
+        }
     }
 
     /// Removes the customer with `id`; whether there was one.

@@ -11,7 +11,7 @@ use secure_api::{Input, Principal, Problem, Reply, secure};
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::model::{Customer, NewCustomer, Store};
+use crate::model::{Customer, NewCustomer, Store, Summary};
 
 /// How many customers a list returns when `limit` is not given.
 const DEFAULT_LIMIT: usize = 20;
@@ -23,6 +23,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_customer)
         .service(create_customer)
         .service(delete_customer)
+        .service(reports_summary)
         .service(list_customers_v0)
         .service(export_v0);
 }
@@ -144,6 +145,20 @@ async fn delete_customer(
     }
     tracing::info!(customer = %id, by = who.subject(), "customer deleted");
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /v1/reports/summary`: `{"customers":N,"total_balance_cents":M}`,
+/// for integrations with an API key of role `reporting` (sent in
+/// `X-API-Key`), and for admins with a JWT.
+#[secure(
+    auth = "any",
+    role = "admin",
+    api_key_role = "reporting",
+    version = "v1"
+)]
+#[get("/reports/summary")]
+async fn reports_summary(store: web::Data<Store>) -> web::Json<Summary> {
+    web::Json(store.summary())
 }
 
 /// 404 problem+json with the same body as the framework's answer to a

@@ -237,9 +237,11 @@ impl NewApiKey {
     ///
     /// # Errors
     /// The operating system's random source failing.
-    pub fn generate() -> Result<Self, getrandom::Error> {
+    pub fn generate() -> Result<Self, std::io::Error> {
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)?;
+        getrandom::fill(&mut bytes).map_err(|e| {
+            std::io::Error::other(format!("no randomness from the operating system: {e}"))
+        })?;
         let key = format!("{KEY_PREFIX}{}", hex(&bytes));
         let sha256 = sha256_hex(&key);
         Ok(Self {
@@ -249,8 +251,23 @@ impl NewApiKey {
     }
 
     /// The `[[keys]]` entry of this key for the key file, with `id`,
-    /// `roles` and an optional `not_after` (RFC 3339).
-    pub fn toml_entry(&self, id: &str, roles: &[&str], not_after: Option<&str>) -> String {
+    /// `roles` and an optional `not_after` (RFC 3339 §5.6 date-time).
+    ///
+    /// # Errors
+    /// A message when `not_after` is not an RFC 3339 date-time.
+    pub fn toml_entry(
+        &self,
+        id: &str,
+        roles: &[&str],
+        not_after: Option<&str>,
+    ) -> Result<String, String> {
+        if let Some(t) = not_after
+            && OffsetDateTime::parse(t, &Rfc3339).is_err()
+        {
+            return Err(format!(
+                "`{t}` is not an RFC 3339 date-time such as 2027-06-30T00:00:00Z"
+            ));
+        }
         let list = |items: &[&str]| {
             items
                 .iter()
@@ -266,7 +283,7 @@ impl NewApiKey {
         if let Some(t) = not_after {
             entry.push_str(&format!("not_after = {t:?}\n"));
         }
-        entry
+        Ok(entry)
     }
 }
 
@@ -387,7 +404,10 @@ mod tests {
         assert_ne!(a.key.expose_secret(), b.key.expose_secret());
         assert_eq!(a.key.expose_secret().len(), KEY_PREFIX.len() + 64);
         assert_eq!(sha256_hex(a.key.expose_secret()), a.sha256);
-        let entry = a.toml_entry("bot", &["reporting"], None);
+        let entry = a
+            .toml_entry("bot", &["reporting"], Some("2099-01-01T00:00:00Z"))
+            .unwrap_or_default();
+        assert!(a.toml_entry("bot", &[], Some("soon")).is_err());
         let set = keys(&entry);
         let Ok(set) = set else { panic!("{set:?}") };
         assert!(set.verify(a.key.expose_secret()).is_ok());

@@ -1,5 +1,6 @@
 //! Key files that are re-read without a restart: on `SIGHUP`, and when
-//! their content changes on disk (checked every [`POLL_INTERVAL`]).
+//! their content changes on disk (checked every second by default; see
+//! `SecurityConfigBuilder::key_file_poll_interval`).
 //!
 //! A file that fails to load keeps the last good set in service and logs an
 //! error naming the setting, so a half-written or mistyped file never locks
@@ -8,12 +9,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::ConfigError;
 
-/// How often watched files are compared with what was last loaded.
-pub(crate) const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often watched files are compared with what was last loaded, unless
+/// configured otherwise.
+pub(crate) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often the watcher thread wakes to see which files are due.
+const TICK: Duration = Duration::from_millis(100);
 
 /// Turns a file's bytes into a key set; the error says what is wrong.
 pub(crate) type Loader<T> = fn(&[u8], &Path) -> Result<T, String>;
@@ -23,6 +28,9 @@ pub(crate) struct Watched<T> {
     path: PathBuf,
     setting: &'static str,
     load: Loader<T>,
+    /// `None`: reloaded on `SIGHUP` only.
+    poll: Option<Duration>,
+    last_poll: Mutex<Instant>,
     current: RwLock<Arc<T>>,
     /// The bytes the current set was loaded from (or last failed to load
     /// from), so an unchanged file is not parsed again.
@@ -30,7 +38,8 @@ pub(crate) struct Watched<T> {
 }
 
 impl<T: Send + Sync + 'static> Watched<T> {
-    /// Loads `path` once and registers it for reloading.
+    /// Loads `path` once and registers it for reloading on `SIGHUP` and,
+    /// with `poll`, whenever its content differs at a check every `poll`.
     ///
     /// # Errors
     /// A [`ConfigError`] for `setting` when the file cannot be read or
@@ -39,6 +48,7 @@ impl<T: Send + Sync + 'static> Watched<T> {
         path: &Path,
         setting: &'static str,
         load: Loader<T>,
+        poll: Option<Duration>,
     ) -> Result<Arc<Self>, ConfigError> {
         let bytes = read(path).map_err(|e| ConfigError::new(setting, e))?;
         let set = load(&bytes, path)
@@ -47,6 +57,8 @@ impl<T: Send + Sync + 'static> Watched<T> {
             path: path.to_path_buf(),
             setting,
             load,
+            poll,
+            last_poll: Mutex::new(Instant::now()),
             current: RwLock::new(Arc::new(set)),
             seen: Mutex::new(bytes),
         });
@@ -72,9 +84,21 @@ impl<T: Send + Sync + 'static> Watched<T> {
 trait Reload: Send + Sync {
     /// Re-reads the file and swaps in the new set if it changed and loads.
     fn reload(&self);
+    /// Whether a poll is due now (and, if so, starts the next period).
+    fn poll_due(&self) -> bool;
 }
 
 impl<T: Send + Sync + 'static> Reload for Watched<T> {
+    fn poll_due(&self) -> bool {
+        let Some(every) = self.poll else { return false };
+        let mut last = self.last_poll.lock().unwrap_or_else(|e| e.into_inner());
+        if last.elapsed() < every {
+            return false;
+        }
+        *last = Instant::now();
+        true
+    }
+
     fn reload(&self) {
         let bytes = match read(&self.path) {
             Ok(bytes) => bytes,
@@ -123,15 +147,26 @@ fn registry() -> &'static Mutex<Vec<Weak<dyn Reload>>> {
     REGISTRY.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-/// Re-reads every live watched file, and forgets the dropped ones.
+/// The live watched files; dropped ones are forgotten.
+fn live() -> Vec<Arc<dyn Reload>> {
+    let mut registry = registry().lock().unwrap_or_else(|e| e.into_inner());
+    registry.retain(|w| w.strong_count() > 0);
+    registry.iter().filter_map(Weak::upgrade).collect()
+}
+
+/// Re-reads every live watched file.
 fn reload_all() {
-    let live: Vec<Arc<dyn Reload>> = {
-        let mut registry = registry().lock().unwrap_or_else(|e| e.into_inner());
-        registry.retain(|w| w.strong_count() > 0);
-        registry.iter().filter_map(Weak::upgrade).collect()
-    };
-    for watched in live {
+    for watched in live() {
         watched.reload();
+    }
+}
+
+/// Re-reads the watched files whose poll is due.
+fn poll_due() {
+    for watched in live() {
+        if watched.poll_due() {
+            watched.reload();
+        }
     }
 }
 
@@ -144,8 +179,8 @@ fn start_watching() {
             .name("secure-api-key-reload".into())
             .spawn(|| {
                 loop {
-                    std::thread::sleep(POLL_INTERVAL);
-                    reload_all();
+                    std::thread::sleep(TICK);
+                    poll_due();
                 }
             });
         if let Err(e) = poll {
@@ -197,7 +232,7 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("n.txt");
         assert!(std::fs::write(&path, "1").is_ok());
-        let watched = Watched::open(&path, "TEST", parse_number);
+        let watched = Watched::open(&path, "TEST", parse_number, None);
         let Ok(watched) = watched else {
             panic!("the first load failed")
         };
@@ -213,7 +248,13 @@ mod tests {
 
     #[test]
     fn a_bad_first_load_names_the_setting() {
-        let e = Watched::open(Path::new("/nonexistent/keys"), "TEST_SETTING", parse_number).err();
+        let e = Watched::open(
+            Path::new("/nonexistent/keys"),
+            "TEST_SETTING",
+            parse_number,
+            None,
+        )
+        .err();
         assert_eq!(e.map(|e| e.setting()), Some("TEST_SETTING"));
     }
 }
