@@ -941,6 +941,105 @@ fn token_subcommand() -> TestResult {
     Ok(())
 }
 
+/// `customer-api api-key new` prints a key once and its `[[keys]]` entry;
+/// with that file, the key reads `GET /v1/reports/summary`, and a second
+/// key added while the server runs works without a restart, beside the
+/// first. Keys never reach the log.
+#[tokio::test]
+async fn api_keys_and_the_summary() -> TestResult {
+    let dir = work_dir("api-keys")?;
+    let new_key = |id: &str, extra: &[&str]| -> TestResult<(String, String)> {
+        let out = command(&dir)
+            .args(["api-key", "new", "--id", id, "--role", "reporting"])
+            .args(extra)
+            .output()?;
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8(out.stdout)?;
+        let (key, entry) = stdout.split_once("\n\n").ok_or("no blank line")?;
+        assert!(key.starts_with("sapi_") && key.len() == 69, "{key}");
+        assert!(!entry.contains(key), "the entry holds the key itself");
+        Ok((key.to_owned(), entry.to_owned()))
+    };
+    let (key, entry) = new_key("reports-bot", &[])?;
+    let (expired, expired_entry) = new_key("old-bot", &["--not-after", "2020-01-01T00:00:00Z"])?;
+    let write = |content: &str| -> TestResult {
+        std::fs::write(dir.join("keys.new"), content)?;
+        std::fs::rename(dir.join("keys.new"), dir.join("keys.toml"))?;
+        Ok(())
+    };
+    write(&format!("{entry}{expired_entry}"))?;
+
+    let mut cmd = command(&dir);
+    cmd.env("SECURE_API_JWT_SECRET", SECRET)
+        .env("SECURE_API_API_KEYS_FILE", "keys.toml");
+    let server = start(cmd, dir.clone(), None)?;
+    let client = https_client(&server)?;
+    let url = format!("{}/v1/reports/summary", server.https);
+    let with_key = |k: &str| client.get(&url).header("x-api-key", k).send();
+
+    let res = with_key(&key).await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
+    assert_eq!(
+        res.json::<Value>().await?,
+        json!({ "customers": 3, "total_balance_cents": 533_050 })
+    );
+    // The key in the query: 400, whatever else the request holds.
+    let res = client.get(format!("{url}?api_key={key}")).send().await?;
+    problem(res, StatusCode::BAD_REQUEST).await?;
+    // Expired, or one character changed: 401 invalid_token.
+    let mut near_miss = key.clone();
+    near_miss.replace_range(20..21, if &key[20..21] == "a" { "b" } else { "a" });
+    for bad in [expired.as_str(), near_miss.as_str()] {
+        let res = with_key(bad).await?;
+        assert_eq!(
+            header(res.headers(), "www-authenticate"),
+            r#"Bearer realm="customer-api", error="invalid_token""#
+        );
+        problem(res, StatusCode::UNAUTHORIZED).await?;
+    }
+    // JWTs: admin yes; reporting, editor and viewer no; nothing at all 401.
+    let bearer = |t: String| client.get(&url).bearer_auth(t).send();
+    assert_eq!(bearer(token("root", &["admin"])?).await?.status(), StatusCode::OK);
+    for role in ["reporting", "editor", "viewer"] {
+        let res = bearer(token("someone", &[role])?).await?;
+        problem(res, StatusCode::FORBIDDEN).await?;
+    }
+    problem(client.get(&url).send().await?, StatusCode::UNAUTHORIZED).await?;
+    // An API key is no way into the customer routes.
+    let res = client
+        .get(format!("{}/v1/customers", server.https))
+        .header("x-api-key", &key)
+        .send()
+        .await?;
+    problem(res, StatusCode::UNAUTHORIZED).await?;
+
+    // Rotation: add a second key for the same id while serving.
+    let (second, second_entry) = new_key("reports-bot", &[])?;
+    write(&format!("{entry}{expired_entry}{second_entry}"))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while with_key(&second).await?.status() != StatusCode::OK {
+        assert_eq!(with_key(&key).await?.status(), StatusCode::OK, "the old key failed");
+        assert!(Instant::now() < deadline, "the new key never came in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Retire the first key; SIGHUP reloads at once and does not stop the server.
+    write(&format!("{second_entry}"))?;
+    signal(&server.child, "HUP")?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while with_key(&key).await?.status() != StatusCode::UNAUTHORIZED {
+        assert!(Instant::now() < deadline, "the retired key kept working");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(with_key(&second).await?.status(), StatusCode::OK);
+
+    let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
+    for k in [&key, &expired, &second, &near_miss] {
+        assert!(!log.contains(k.as_str()), "an API key reached the log");
+    }
+    Ok(())
+}
+
 /// With no key configured: a loud warning, one working token per role on
 /// stdout; then SIGTERM, with an idle keep-alive connection open, stops the
 /// process with status 0 within 10 seconds.
@@ -1043,7 +1142,19 @@ fn bad_configuration_stops_start_up() -> TestResult {
         &'static [(&'static str, &'static str)],
         &'static [&'static str],
     );
-    let cases: [Case; 8] = [
+    let cases: [Case; 11] = [
+        (
+            &[("SECURE_API_API_KEYS_FILE", "missing.toml")],
+            &["SECURE_API_API_KEYS_FILE", "missing.toml"],
+        ),
+        (
+            &[("SECURE_API_JWKS_URL", "http://idp.example.test/jwks.json")],
+            &["SECURE_API_JWKS_URL", "https"],
+        ),
+        (
+            &[("SECURE_API_JWKS_TTL_SECONDS", "5m")],
+            &["SECURE_API_JWKS_TTL_SECONDS"],
+        ),
         (
             &[("CUSTOMER_API_HTTPS_ADDR", "localhost")],
             &["CUSTOMER_API_HTTPS_ADDR"],
