@@ -469,8 +469,8 @@ impl SecurityConfigBuilder {
         self
     }
 
-    /// With no secret and no JWKS configured, generate a random 32-byte
-    /// HS256 secret instead of failing. For local development only: the
+    /// With no JWT key configured (no secret, JWKS file or JWKS URL),
+    /// generate a random 32-byte HS256 secret instead of failing. For local development only: the
     /// application should say so loudly.
     pub fn development_mode(mut self, allowed: bool) -> Self {
         self.development_mode = allowed;
@@ -713,25 +713,23 @@ impl SecurityConfigBuilder {
             }
         }
         let mut development_mode = false;
-        let no_key = secret.is_none()
-            && public.file.is_none()
-            && public.remote.is_none()
-            && api_keys.is_none();
-        if no_key {
-            if !self.development_mode {
-                return Err(ConfigError::new(
-                    env::JWT_SECRET,
-                    format!(
-                        "no key configured: set {}, {}, {} or {}",
-                        env::JWT_SECRET,
-                        env::JWKS_FILE,
-                        env::JWKS_URL,
-                        env::API_KEYS_FILE
-                    ),
-                ));
-            }
+        // Development mode stands in for a missing JWT key only; an
+        // API-key file alone is a complete (API-key-only) configuration.
+        let no_jwt_key = secret.is_none() && public.file.is_none() && public.remote.is_none();
+        if no_jwt_key && self.development_mode {
             secret = Some(random_secret()?);
             development_mode = true;
+        } else if no_jwt_key && api_keys.is_none() {
+            return Err(ConfigError::new(
+                env::JWT_SECRET,
+                format!(
+                    "no key configured: set {}, {}, {} or {}",
+                    env::JWT_SECRET,
+                    env::JWKS_FILE,
+                    env::JWKS_URL,
+                    env::API_KEYS_FILE
+                ),
+            ));
         }
         let jwt = JwtVerifier::new(
             secret.as_ref().map(|s| s.expose_secret().as_bytes()),

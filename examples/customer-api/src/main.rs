@@ -240,12 +240,13 @@ fn announce_development_mode(
     let rule = "*".repeat(76);
     eprintln!(
         "\n{rule}\n\
-         *  DEVELOPMENT MODE: neither {} nor {} is set.\n\
+         *  DEVELOPMENT MODE: none of {}, {} or {} is set.\n\
          *  Tokens are signed with a random secret that dies with this process.\n\
          *  NEVER RUN LIKE THIS IN PRODUCTION.\n\
          {rule}\n",
         secure_api::config::env::JWT_SECRET,
         secure_api::config::env::JWKS_FILE,
+        secure_api::config::env::JWKS_URL,
     );
     let host = if https_addr.ip().is_loopback() || https_addr.ip().is_unspecified() {
         format!("localhost:{}", https_addr.port())

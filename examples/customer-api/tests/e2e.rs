@@ -953,7 +953,11 @@ async fn api_keys_and_the_summary() -> TestResult {
             .args(["api-key", "new", "--id", id, "--role", "reporting"])
             .args(extra)
             .output()?;
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stdout = String::from_utf8(out.stdout)?;
         let (key, entry) = stdout.split_once("\n\n").ok_or("no blank line")?;
         assert!(key.starts_with("sapi_") && key.len() == 69, "{key}");
@@ -1000,7 +1004,10 @@ async fn api_keys_and_the_summary() -> TestResult {
     }
     // JWTs: admin yes; reporting, editor and viewer no; nothing at all 401.
     let bearer = |t: String| client.get(&url).bearer_auth(t).send();
-    assert_eq!(bearer(token("root", &["admin"])?).await?.status(), StatusCode::OK);
+    assert_eq!(
+        bearer(token("root", &["admin"])?).await?.status(),
+        StatusCode::OK
+    );
     for role in ["reporting", "editor", "viewer"] {
         let res = bearer(token("someone", &[role])?).await?;
         problem(res, StatusCode::FORBIDDEN).await?;
@@ -1019,7 +1026,11 @@ async fn api_keys_and_the_summary() -> TestResult {
     write(&format!("{entry}{expired_entry}{second_entry}"))?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while with_key(&second).await?.status() != StatusCode::OK {
-        assert_eq!(with_key(&key).await?.status(), StatusCode::OK, "the old key failed");
+        assert_eq!(
+            with_key(&key).await?.status(),
+            StatusCode::OK,
+            "the old key failed"
+        );
         assert!(Instant::now() < deadline, "the new key never came in");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
