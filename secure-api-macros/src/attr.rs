@@ -23,12 +23,18 @@ use crate::errors::Errors;
 pub(crate) const KEYS: &[&str] = &[
     "role",
     "roles",
+    "scope",
+    "scopes",
     "public",
+    "auth",
+    "api_key_role",
+    "api_key_roles",
+    "replay",
     "owner",
     "rate",
-    "version",
     "burst",
     "rate_key",
+    "version",
     "unvalidated",
     "body_limit",
     "deprecated",
@@ -54,12 +60,20 @@ pub(crate) struct SecureArgs {
     /// missing keys then stay quiet, since the unknown key was likely meant
     /// to be one of them.
     pub(crate) has_unknown_key: bool,
-    /// `role = "editor"`.
-    pub(crate) role: Option<RoleName>,
-    /// `roles(any("a", "b"))` or `roles(all("a", "b"))`.
-    pub(crate) roles: Option<RolesKey>,
+    /// `role = "editor"`, `roles(any("a", "b"))` or `roles(all("a", "b"))`.
+    pub(crate) roles: Option<Requirement<RoleName>>,
+    /// `scope = "customers:read"`, `scopes(any(..))` or `scopes(all(..))`.
+    pub(crate) scopes: Option<Requirement<ScopeToken>>,
     /// `public`: the keyword itself.
     pub(crate) public: Option<Ident>,
+    /// `auth = "jwt" | "api_key" | "any"`; absent means JWT only.
+    pub(crate) auth: Option<AuthMethods>,
+    /// `api_key_role = "reporting"`, `api_key_roles(any(..))` or
+    /// `api_key_roles(all(..))`: who may call with an API key, when that
+    /// differs from `roles`.
+    pub(crate) api_key_roles: Option<Requirement<RoleName>>,
+    /// `replay = "jti"`.
+    pub(crate) replay: Option<Replay>,
     /// `owner(param = "id", unless = "editor")`.
     pub(crate) owner: Option<OwnerKey>,
     /// `rate = "100/15m"`.
@@ -106,21 +120,93 @@ pub(crate) struct RoleName {
     pub(crate) lit: LitStr,
 }
 
-/// `roles(any(..))` or `roles(all(..))`.
-pub(crate) struct RolesKey {
-    /// Whether one role of the list is enough, or every one is needed.
-    pub(crate) combinator: Combinator,
-    /// The roles, at least one.
-    pub(crate) roles: Vec<RoleName>,
+/// A scope as written, a scope-token of RFC 6749 §3.3: `"customers:read"`.
+pub(crate) struct ScopeToken {
+    /// The literal, passed on as is.
+    pub(crate) lit: LitStr,
 }
 
-/// How the roles of `roles(...)` combine.
+/// What the caller must hold, roles or scopes: one value (`role = "a"`,
+/// which is `any("a")`), or a list (`roles(any("a", "b"))`,
+/// `roles(all("a", "b"))`).
+pub(crate) struct Requirement<T> {
+    /// Whether one item of the list is enough, or every one is needed.
+    pub(crate) combinator: Combinator,
+    /// The items, at least one, each once.
+    pub(crate) items: Vec<T>,
+}
+
+/// How the items of a list such as `roles(...)` combine.
 #[derive(Clone, Copy)]
 pub(crate) enum Combinator {
     /// `any(..)`: at least one of them.
     Any,
     /// `all(..)`: every one of them.
     All,
+}
+
+/// The two spellings of a [`Requirement`]: a key for one value and a key
+/// for a list, such as `role = "a"` and `roles(any("a", "b"))`.
+pub(crate) struct RequirementKeys {
+    /// The key for one value: `role`.
+    pub(crate) one: &'static str,
+    /// The key for a list: `roles`.
+    pub(crate) list: &'static str,
+    /// What the items are, for messages: `role`.
+    pub(crate) noun: &'static str,
+    /// An item, for messages: `admin`.
+    pub(crate) example: &'static str,
+}
+
+/// `role` and `roles`: the roles a caller must hold.
+pub(crate) const ROLES: RequirementKeys = RequirementKeys {
+    one: "role",
+    list: "roles",
+    noun: "role",
+    example: "admin",
+};
+
+/// `scope` and `scopes`: the OAuth2 scopes a caller must hold.
+pub(crate) const SCOPES: RequirementKeys = RequirementKeys {
+    one: "scope",
+    list: "scopes",
+    noun: "scope",
+    example: "customers:read",
+};
+
+/// `api_key_role` and `api_key_roles`: the roles a caller with an API key
+/// must hold.
+pub(crate) const API_KEY_ROLES: RequirementKeys = RequirementKeys {
+    one: "api_key_role",
+    list: "api_key_roles",
+    noun: "role",
+    example: "reporting",
+};
+
+impl RequirementKeys {
+    /// The accepted forms of the list key, for messages.
+    fn list_form(&self) -> String {
+        let list = self.list;
+        format!("`{list}(any(\"a\", \"b\"))` or `{list}(all(\"a\", \"b\"))`")
+    }
+}
+
+/// `auth = ".."`: which credentials the route accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthMethods {
+    /// `"jwt"`, the default: a bearer JWT.
+    Jwt,
+    /// `"api_key"`: an API key.
+    ApiKey,
+    /// `"any"`: either.
+    Any,
+}
+
+/// `replay = ".."`: how often a token may be used.
+#[derive(Clone, Copy)]
+pub(crate) enum Replay {
+    /// `"jti"`: once per `jti` claim.
+    OncePerJti,
 }
 
 /// `owner(param = "id", unless = "editor")`.
@@ -197,15 +283,43 @@ impl SecureArgs {
         };
         let name = key.unraw().to_string();
         match name.as_str() {
-            "role" => {
-                let role = string_value(meta, "role = \"editor\"", errors)
-                    .and_then(|lit| role_name(lit, "role", errors));
-                self.role = self.role.take().or(role);
-            }
-            "roles" => {
-                let roles =
-                    list(meta, ROLES_FORM, errors).and_then(|list| parse_roles(list, errors));
+            "role" | "roles" => {
+                let roles = parse_requirement(meta, &ROLES, role_name, errors);
                 self.roles = self.roles.take().or(roles);
+            }
+            "scope" | "scopes" => {
+                let scopes = parse_requirement(meta, &SCOPES, scope_token, errors);
+                self.scopes = self.scopes.take().or(scopes);
+            }
+            "api_key_role" | "api_key_roles" => {
+                let roles = parse_requirement(meta, &API_KEY_ROLES, role_name, errors);
+                self.api_key_roles = self.api_key_roles.take().or(roles);
+            }
+            "auth" => {
+                let auth = string_value(meta, "auth = \"any\"", errors).and_then(|lit| {
+                    match lit.value().as_str() {
+                        "jwt" => Some(AuthMethods::Jwt),
+                        "api_key" => Some(AuthMethods::ApiKey),
+                        "any" => Some(AuthMethods::Any),
+                        other => {
+                            errors.spanned(&lit, format!("invalid `auth` \"{other}\"; expected one of \"jwt\" (a bearer JWT, the default), \"api_key\" (an `X-API-Key` header), \"any\" (either of them)"));
+                            None
+                        }
+                    }
+                });
+                self.auth = self.auth.take().or(auth);
+            }
+            "replay" => {
+                let replay = string_value(meta, "replay = \"jti\"", errors).and_then(|lit| {
+                    match lit.value().as_str() {
+                        "jti" => Some(Replay::OncePerJti),
+                        other => {
+                            errors.spanned(&lit, format!("invalid `replay` \"{other}\"; expected \"jti\" (each token is accepted once, by its `jti` claim)"));
+                            None
+                        }
+                    }
+                });
+                self.replay = self.replay.take().or(replay);
             }
             "public" => {
                 if let Meta::Path(_) = meta {
@@ -323,17 +437,12 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// The accepted forms of `roles`, for messages.
-const ROLES_FORM: &str = "`roles(any(\"a\", \"b\"))` or `roles(all(\"a\", \"b\"))`";
-
 /// The accepted form of `unvalidated`, for messages.
 const UNVALIDATED_FORM: &str = "the names of handler arguments: `unvalidated(body)`";
 
 /// The accepted forms of `owner`, for messages.
 const OWNER_FORM: &str = "`owner(param = \"id\")` or `owner(param = \"id\", unless = \"admin\")`";
 
-/// The string literal of `key = "..."`; records an error showing `example`
-/// when the key has another shape.
 /// The integer literal of `key = 50`, or an error showing `example`.
 pub(crate) fn int_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<syn::LitInt> {
     let key = meta.path();
@@ -354,6 +463,8 @@ pub(crate) fn int_value(meta: &Meta, example: &str, errors: &mut Errors) -> Opti
     None
 }
 
+/// The string literal of `key = "..."`; records an error showing `example`
+/// when the key has another shape.
 pub(crate) fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<LitStr> {
     let key = meta.path();
     match meta {
@@ -410,11 +521,73 @@ pub(crate) fn role_name(lit: LitStr, key: &str, errors: &mut Errors) -> Option<R
     Some(RoleName { lit })
 }
 
-/// The inside of `roles(...)`: `any("a", ...)` or `all("a", ...)`.
-fn parse_roles(list: &MetaList, errors: &mut Errors) -> Option<RolesKey> {
+/// A scope used by `key`: a scope-token of RFC 6749 §3.3.
+fn scope_token(lit: LitStr, key: &str, errors: &mut Errors) -> Option<ScopeToken> {
+    match check_scope(&lit.value(), key) {
+        Ok(()) => Some(ScopeToken { lit }),
+        Err(message) => {
+            errors.spanned(&lit, message);
+            None
+        }
+    }
+}
+
+/// Checks that `scope` is a scope-token (RFC 6749 §3.3):
+/// `1*( %x21 / %x23-5B / %x5D-7E )`, printable ASCII but space, `"` and `\`.
+///
+/// # Errors
+///
+/// A message naming what is wrong and showing the expected form.
+pub(crate) fn check_scope(scope: &str, key: &str) -> Result<(), String> {
+    const FORM: &str = "a scope is one or more printable ASCII characters other than space, `\"` and `\\` (RFC 6749 §3.3), such as \"customers:read\"";
+    if scope.is_empty() {
+        return Err(format!("empty scope in `{key}`; {FORM}"));
+    }
+    let Some(bad) = scope
+        .chars()
+        .find(|c| !matches!(c, '\x21' | '\x23'..='\x5B' | '\x5D'..='\x7E'))
+    else {
+        return Ok(());
+    };
+    let what = match bad {
+        ' ' => "a space".to_owned(),
+        '"' => "`\"`".to_owned(),
+        '\\' => "`\\`".to_owned(),
+        c if c.is_control() => format!("the control character {:?}", c),
+        c => format!("the non-ASCII character `{c}`"),
+    };
+    Err(format!(
+        "invalid scope {scope:?} in `{key}`: it contains {what}; {FORM}"
+    ))
+}
+
+/// A [`Requirement`] written with either of its keys: `role = ".."` (one
+/// `item`) or `roles(any(..))` / `roles(all(..))` (a list of `item`s, each
+/// once). `item` checks one literal, recording its own errors.
+fn parse_requirement<T>(
+    meta: &Meta,
+    keys: &RequirementKeys,
+    item: fn(LitStr, &str, &mut Errors) -> Option<T>,
+    errors: &mut Errors,
+) -> Option<Requirement<T>> {
+    if meta
+        .path()
+        .get_ident()
+        .is_some_and(|key| key.unraw() == keys.one)
+    {
+        let example = format!("{} = \"{}\"", keys.one, keys.example);
+        let one =
+            string_value(meta, &example, errors).and_then(|lit| item(lit, keys.one, errors))?;
+        return Some(Requirement {
+            combinator: Combinator::Any,
+            items: vec![one],
+        });
+    }
+    let form = keys.list_form();
+    let list = list(meta, &form, errors)?;
     let parsed = list.parse_args_with(|input: ParseStream| {
         let combinator: Ident = input.parse().map_err(|error| {
-            syn::Error::new(error.span(), format!("`roles` expects {ROLES_FORM}"))
+            syn::Error::new(error.span(), format!("`{}` expects {form}", keys.list))
         })?;
         let content;
         syn::parenthesized!(content in input);
@@ -423,7 +596,7 @@ fn parse_roles(list: &MetaList, errors: &mut Errors) -> Option<RolesKey> {
             input.parse::<Token![,]>()?;
         }
         if !input.is_empty() {
-            return Err(input.error(format!("`roles` takes one list: {ROLES_FORM}")));
+            return Err(input.error(format!("`{}` takes one list: {form}", keys.list)));
         }
         Ok((combinator, names))
     });
@@ -434,13 +607,14 @@ fn parse_roles(list: &MetaList, errors: &mut Errors) -> Option<RolesKey> {
             return None;
         }
     };
+    let (list_key, noun) = (keys.list, keys.noun);
     let combinator = match combinator_ident.to_string().as_str() {
         "any" => Combinator::Any,
         "all" => Combinator::All,
         other => {
             errors.spanned(
                 &combinator_ident,
-                format!("unknown `roles` combinator `{other}`; expected `any` (at least one role) or `all` (every role)"),
+                format!("unknown `{list_key}` combinator `{other}`; expected `any` (at least one {noun}) or `all` (every {noun})"),
             );
             return None;
         }
@@ -448,16 +622,30 @@ fn parse_roles(list: &MetaList, errors: &mut Errors) -> Option<RolesKey> {
     if names.is_empty() {
         errors.spanned(
             &combinator_ident,
-            format!("`roles({combinator_ident}(...))` needs at least one role, such as `roles({combinator_ident}(\"admin\"))`"),
+            format!("`{list_key}({combinator_ident}(...))` needs at least one {noun}, such as `{list_key}({combinator_ident}(\"{}\"))`", keys.example),
         );
         return None;
     }
-    let count = names.len();
-    let roles: Vec<RoleName> = names
-        .into_iter()
-        .filter_map(|lit| role_name(lit, "roles", errors))
-        .collect();
-    (roles.len() == count).then_some(RolesKey { combinator, roles })
+    let mut seen: Vec<String> = Vec::new();
+    let mut items = Vec::new();
+    let mut valid = true;
+    for lit in names {
+        let value = lit.value();
+        if seen.contains(&value) {
+            errors.spanned(
+                &lit,
+                format!("{noun} {value:?} is listed twice in `{list_key}`"),
+            );
+            valid = false;
+            continue;
+        }
+        seen.push(value);
+        match item(lit, list_key, errors) {
+            Some(item) => items.push(item),
+            None => valid = false,
+        }
+    }
+    valid.then_some(Requirement { combinator, items })
 }
 
 /// The inside of `owner(...)`: `param = ".."` (required) and `unless = ".."`.
@@ -1271,8 +1459,8 @@ pub(crate) fn path_params(path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::{
-        check_link, edit_distance, imf_fixdate, is_plain, parse_body_limit, parse_date, parse_rate,
-        parse_version, path_params,
+        check_link, check_scope, edit_distance, imf_fixdate, is_plain, parse_body_limit,
+        parse_date, parse_rate, parse_version, path_params,
     };
 
     /// (count, window seconds) of a rate that must parse.
@@ -1480,6 +1668,33 @@ mod tests {
             "Cow<'static, str>",
         ] {
             assert!(!plain(ty), "{ty}");
+        }
+    }
+
+    #[test]
+    fn scopes_are_scope_tokens() {
+        for ok in [
+            "customers:read",
+            "openid",
+            "a",
+            "https://api.example.com/read",
+            "!#$%&'()*+,-./[]^_`{|}~",
+        ] {
+            assert_eq!(check_scope(ok, "scope"), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("", "empty scope"),
+            ("customers read", "a space"),
+            ("a\"b", "`\"`"),
+            ("a\\b", "`\\`"),
+            ("a\tb", "control character"),
+            ("\u{7f}", "control character"),
+            ("café", "non-ASCII character `é`"),
+        ] {
+            match check_scope(bad, "scope") {
+                Ok(()) => panic!("{bad:?} passed"),
+                Err(message) => assert!(message.contains(why), "{bad:?}: {message}"),
+            }
         }
     }
 

@@ -6,7 +6,10 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
-use crate::attr::{Handler, SecureArgs, Target, path_params};
+use crate::attr::{
+    API_KEY_ROLES, AuthMethods, Handler, ROLES, RequirementKeys, SCOPES, SecureArgs, Target,
+    path_params,
+};
 use crate::errors::Errors;
 
 /// The most arguments a handler may take: actix-web implements `FromRequest`
@@ -19,10 +22,13 @@ pub(crate) const MAX_ARGS: usize = 16;
 pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, errors: &mut Errors) {
     if let Some(args) = args {
         no_duplicate_keys(args, errors);
-        role_or_roles(args, errors);
+        one_or_list(args, errors);
         access_is_stated(args, errors);
-        public_has_no_role(args, errors);
+        public_authenticates_no_one(args, errors);
         public_has_no_owner(args, errors);
+        api_key_roles_need_both_credentials(args, errors);
+        api_key_roles_need_a_jwt_requirement(args, errors);
+        replay_needs_jwt_only(args, errors);
         rate_options_need_a_rate(args, errors);
         quota_refills_in_time(args, errors);
         public_is_limited_by_ip(args, errors);
@@ -132,40 +138,143 @@ fn no_duplicate_keys(args: &SecureArgs, errors: &mut Errors) {
     }
 }
 
-/// `role` and `roles` say the same thing twice: one role, or a list.
-fn role_or_roles(args: &SecureArgs, errors: &mut Errors) {
-    if let Some(second) = second_of(args, "role", "roles") {
-        errors.spanned(
-            second,
-            "`role` and `roles` cannot be used together; write one `role = \"...\"`, or list every role in `roles(any(...))` or `roles(all(...))`",
-        );
+/// `role` and `roles` say the same thing twice: one role, or a list. The
+/// same goes for `scope` and `scopes`, `api_key_role` and `api_key_roles`.
+fn one_or_list(args: &SecureArgs, errors: &mut Errors) {
+    for RequirementKeys {
+        one, list, noun, ..
+    } in [ROLES, SCOPES, API_KEY_ROLES]
+    {
+        if let Some(second) = second_of(args, one, list) {
+            errors.spanned(
+                second,
+                format!("`{one}` and `{list}` cannot be used together; write one `{one} = \"...\"`, or list every {noun} in `{list}(any(...))` or `{list}(all(...))`"),
+            );
+        }
+    }
+}
+
+/// The keys that state what a caller must hold: any one of them grants
+/// access to the callers who meet it.
+const REQUIREMENT_KEYS: [&str; 4] = ["role", "roles", "scope", "scopes"];
+
+/// Whether `role(s)` or `scope(s)` is written: a requirement for callers
+/// with a JWT.
+fn has_requirement(args: &SecureArgs) -> bool {
+    REQUIREMENT_KEYS
+        .iter()
+        .any(|name| position(args, name).is_some())
+}
+
+/// The credentials the route accepts: `auth`, JWT when absent; `None` when
+/// `auth` is written with an invalid value (already reported).
+fn auth_methods(args: &SecureArgs) -> Option<AuthMethods> {
+    match (args.auth, position(args, "auth")) {
+        (Some(auth), _) => Some(auth),
+        (None, None) => Some(AuthMethods::Jwt),
+        (None, Some(_)) => None,
     }
 }
 
 /// Deny by default: every handler states who may call it, even when that
-/// is everyone.
+/// is everyone. `api_key_role` alone is reported by its own rules.
 fn access_is_stated(args: &SecureArgs, errors: &mut Errors) {
-    if !args.has_unknown_key
-        && ["role", "roles", "public"]
+    let stated = has_requirement(args)
+        || ["public", "api_key_role", "api_key_roles"]
             .iter()
-            .all(|name| position(args, name).is_none())
-    {
+            .any(|name| position(args, name).is_some());
+    if !args.has_unknown_key && !stated {
         errors.at(
             Span::call_site(),
-            "`#[secure]` needs `role = \"...\"`, `roles(...)` or `public`; routes are denied by default, so say who may call this one",
+            "`#[secure]` needs `role = \"...\"`, `roles(...)`, `scope = \"...\"`, `scopes(...)` or `public`; routes are denied by default, so say who may call this one",
         );
     }
 }
 
-/// `public` means no authentication, so a role could never be checked.
-fn public_has_no_role(args: &SecureArgs, errors: &mut Errors) {
-    for role_key in ["role", "roles"] {
-        if let Some(second) = second_of(args, "public", role_key) {
+/// `public` means no authentication: no credential is read, so nothing
+/// about one can be required.
+fn public_authenticates_no_one(args: &SecureArgs, errors: &mut Errors) {
+    const NEEDS_A_CALLER: [(&str, &str); 8] = [
+        ("role", "no role can be checked"),
+        ("roles", "no role can be checked"),
+        ("scope", "no scope can be checked"),
+        ("scopes", "no scope can be checked"),
+        ("auth", "it accepts no credentials"),
+        ("api_key_role", "no role can be checked"),
+        ("api_key_roles", "no role can be checked"),
+        ("replay", "it reads no token whose `jti` could be checked"),
+    ];
+    for (key, why) in NEEDS_A_CALLER {
+        if let Some(second) = second_of(args, "public", key) {
             errors.spanned(
                 second,
-                format!("`public` cannot be used with `{role_key}`: a public route authenticates no one, so no role can be checked; remove one of them"),
+                format!("`public` cannot be used with `{key}`: a public route authenticates no one, so {why}; remove one of them"),
             );
         }
+    }
+}
+
+/// `api_key_role` states who may call with an API key when that differs
+/// from who may call with a JWT: the route must accept both.
+fn api_key_roles_need_both_credentials(args: &SecureArgs, errors: &mut Errors) {
+    let auth = auth_methods(args);
+    if position(args, "public").is_some() || matches!(auth, Some(AuthMethods::Any) | None) {
+        return;
+    }
+    for (key, instead) in [("api_key_role", "role"), ("api_key_roles", "roles")] {
+        let Some(index) = position(args, key) else {
+            continue;
+        };
+        let why = if auth == Some(AuthMethods::ApiKey) {
+            format!("with `auth = \"api_key\"` every caller has an API key, so use `{instead}`")
+        } else {
+            format!(
+                "this route accepts only JWTs, so no caller has an API key; use `{instead}`, or accept both credentials with `auth = \"any\"`"
+            )
+        };
+        errors.spanned(
+            &args.keys[index],
+            format!("`{key}` needs `auth = \"any\"`: {why}"),
+        );
+    }
+}
+
+/// With `api_key_role`, `role(s)` and `scope(s)` apply to JWT callers only:
+/// without either, a JWT caller would need nothing at all.
+fn api_key_roles_need_a_jwt_requirement(args: &SecureArgs, errors: &mut Errors) {
+    if args.has_unknown_key
+        || has_requirement(args)
+        || position(args, "public").is_some()
+        || auth_methods(args) != Some(AuthMethods::Any)
+    {
+        return;
+    }
+    for key in ["api_key_role", "api_key_roles"] {
+        if let Some(index) = position(args, key) {
+            errors.spanned(
+                &args.keys[index],
+                format!("`{key}` states who may call with an API key, but nothing says who may call with a JWT; add `role = \"...\"`, `roles(...)`, `scope = \"...\"` or `scopes(...)`"),
+            );
+        }
+    }
+}
+
+/// `replay = "jti"` remembers the `jti` claim of each JWT; API keys carry no
+/// `jti`, so a route that accepts them cannot refuse a replay.
+fn replay_needs_jwt_only(args: &SecureArgs, errors: &mut Errors) {
+    if position(args, "public").is_some() {
+        return;
+    }
+    let auth = match auth_methods(args) {
+        Some(AuthMethods::ApiKey) => "api_key",
+        Some(AuthMethods::Any) => "any",
+        Some(AuthMethods::Jwt) | None => return,
+    };
+    if let Some(index) = position(args, "replay") {
+        errors.spanned(
+            &args.keys[index],
+            format!("`replay` cannot be used with `auth = \"{auth}\"`: API keys carry no `jti`, so only a route that accepts JWTs alone can refuse replays; remove `replay`, or remove `auth` to accept JWTs only"),
+        );
     }
 }
 

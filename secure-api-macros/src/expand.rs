@@ -15,12 +15,14 @@
 //! `crate::__secure_api_role!` macro that `roles!` defines.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
 
-use crate::attr::{Combinator, Handler, Response, RoleName, SecureArgs, Target};
+use crate::attr::{
+    AuthMethods, Combinator, Handler, Replay, Requirement, Response, RoleName, SecureArgs, Target,
+};
 use crate::check;
 use crate::errors::Errors;
 
@@ -374,21 +376,36 @@ fn served_path(path: &str, version: Option<String>) -> String {
 
 /// The `Policy { .. }` value of a handler.
 fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
-    let access = match (&args.public, &args.role, &args.roles) {
+    let access = match (&args.public, &args.roles, &args.scopes) {
         (Some(_), _, _) => quote! { ::secure_api::__private::Access::Public },
-        (None, Some(role), _) => {
-            let role = role_expr(role);
-            quote! { ::secure_api::__private::Access::AnyOf(&[#role]) }
-        }
-        (None, None, Some(roles)) => {
-            let list = roles.roles.iter().map(role_expr);
-            match roles.combinator {
-                Combinator::Any => quote! { ::secure_api::__private::Access::AnyOf(&[#(#list),*]) },
-                Combinator::All => quote! { ::secure_api::__private::Access::AllOf(&[#(#list),*]) },
-            }
-        }
+        (None, Some(roles), _) => roles_access(roles),
+        (None, None, Some(_)) => quote! { ::secure_api::__private::Access::Authenticated },
         // Unreachable after the checks; denying everyone is the safe answer.
         (None, None, None) => quote! { ::secure_api::__private::Access::AllOf(&[]) },
+    };
+    let auth = match args.auth.unwrap_or(AuthMethods::Jwt) {
+        AuthMethods::Jwt => quote! { ::secure_api::__private::AuthMethods::Jwt },
+        AuthMethods::ApiKey => quote! { ::secure_api::__private::AuthMethods::ApiKey },
+        AuthMethods::Any => quote! { ::secure_api::__private::AuthMethods::Any },
+    };
+    let api_key_access = match &args.api_key_roles {
+        Some(roles) => {
+            let access = roles_access(roles);
+            quote! { ::core::option::Option::Some(#access) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let scopes = match &args.scopes {
+        Some(scopes) => any_or_all(
+            quote! { ::secure_api::__private::Scopes },
+            scopes,
+            |scope| scope.lit.to_token_stream(),
+        ),
+        None => quote! { ::secure_api::__private::Scopes::None },
+    };
+    let replay = match args.replay {
+        Some(Replay::OncePerJti) => quote! { ::secure_api::__private::Replay::OncePerJti },
+        None => quote! { ::secure_api::__private::Replay::Allowed },
     };
     let owner = match &args.owner {
         Some(owner) => {
@@ -467,10 +484,10 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             handler: ::core::concat!(::core::module_path!(), "::", #name),
             route: #served,
             access: #access,
-            auth: ::secure_api::__private::AuthMethods::Jwt,
-            api_key_access: ::core::option::Option::None,
-            scopes: ::secure_api::__private::Scopes::None,
-            replay: ::secure_api::__private::Replay::Allowed,
+            auth: #auth,
+            api_key_access: #api_key_access,
+            scopes: #scopes,
+            replay: #replay,
             owner: #owner,
             rate: #rate,
             rate_key: #rate_key,
@@ -480,10 +497,141 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
     }
 }
 
+/// The `Access` value of a role requirement: `Access::AnyOf(&[..])` or
+/// `Access::AllOf(&[..])` of `Role` constants.
+fn roles_access(roles: &Requirement<RoleName>) -> TokenStream {
+    any_or_all(quote! { ::secure_api::__private::Access }, roles, role_expr)
+}
+
+/// `#ty::AnyOf(&[..])` or `#ty::AllOf(&[..])`, the variant the
+/// requirement's combinator names, holding `item` of each of its items.
+fn any_or_all<T>(
+    ty: TokenStream,
+    requirement: &Requirement<T>,
+    item: impl Fn(&T) -> TokenStream,
+) -> TokenStream {
+    let items = requirement.items.iter().map(item);
+    match requirement.combinator {
+        Combinator::Any => quote! { #ty::AnyOf(&[#(#items),*]) },
+        Combinator::All => quote! { #ty::AllOf(&[#(#items),*]) },
+    }
+}
+
 /// The `Role` constant named by a role literal. `roles!` defines
 /// `__secure_api_role!` with one arm per declared role; the user's own
 /// literal is passed in, so that rustc reports an undeclared role at it.
 pub(crate) fn role_expr(role: &RoleName) -> TokenStream {
     let lit = &role.lit;
     quote_spanned! {lit.span()=> crate::__secure_api_role!(#lit) }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Span, TokenStream};
+    use syn::LitStr;
+
+    use super::policy;
+    use crate::attr::SecureArgs;
+    use crate::errors::Errors;
+
+    /// The `Policy` of `#[secure(args)]` as a string, without spaces nor
+    /// the prefixes `::secure_api::__private::` and `::core::option::Option::`.
+    fn policy_of(args: &str) -> String {
+        let tokens: TokenStream = match args.parse() {
+            Ok(tokens) => tokens,
+            Err(error) => panic!("{args}: {error}"),
+        };
+        let mut errors = Errors::default();
+        let parsed = SecureArgs::parse(tokens, &mut errors);
+        if let Err(error) = errors.finish() {
+            panic!("{args}: {error}");
+        }
+        let Some(parsed) = parsed else {
+            panic!("{args}: not parsed");
+        };
+        let served = LitStr::new("/r", Span::call_site());
+        policy(&parsed, "h", &served)
+            .to_string()
+            .replace(' ', "")
+            .replace("::secure_api::__private::", "")
+            .replace("::core::option::Option::", "")
+    }
+
+    /// Asserts that the policy of `args` holds each of `fields`.
+    fn assert_policy(args: &str, fields: &[&str]) {
+        let policy = policy_of(args);
+        for field in fields {
+            assert!(policy.contains(field), "{args}: no `{field}` in {policy}");
+        }
+    }
+
+    #[test]
+    fn defaults_are_jwt_without_scopes_nor_replay() {
+        assert_policy(
+            r#"role = "viewer""#,
+            &[
+                "auth:AuthMethods::Jwt,",
+                "api_key_access:None,",
+                "scopes:Scopes::None,",
+                "replay:Replay::Allowed,",
+            ],
+        );
+    }
+
+    #[test]
+    fn auth_methods() {
+        for (auth, expected) in [("jwt", "Jwt"), ("api_key", "ApiKey"), ("any", "Any")] {
+            assert_policy(
+                &format!(r#"auth = "{auth}", role = "viewer""#),
+                &[&format!("auth:AuthMethods::{expected},")],
+            );
+        }
+    }
+
+    #[test]
+    fn scopes_alone_admit_any_authenticated_caller() {
+        assert_policy(
+            r#"scope = "customers:read""#,
+            &[
+                "access:Access::Authenticated,",
+                r#"scopes:Scopes::AnyOf(&["customers:read"]),"#,
+            ],
+        );
+        assert_policy(
+            r#"scopes(all("a", "b"))"#,
+            &[r#"scopes:Scopes::AllOf(&["a","b"]),"#],
+        );
+        assert_policy(
+            r#"role = "viewer", scopes(any("a", "b"))"#,
+            &[
+                r#"access:Access::AnyOf(&[crate::__secure_api_role!("viewer")]),"#,
+                r#"scopes:Scopes::AnyOf(&["a","b"]),"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn api_key_roles_are_checked_like_roles() {
+        assert_policy(
+            r#"auth = "any", role = "viewer", api_key_role = "reporting""#,
+            &[
+                r#"access:Access::AnyOf(&[crate::__secure_api_role!("viewer")]),"#,
+                r#"api_key_access:Some(Access::AnyOf(&[crate::__secure_api_role!("reporting")])),"#,
+            ],
+        );
+        assert_policy(
+            r#"auth = "any", scope = "s", api_key_roles(all("reporting", "viewer"))"#,
+            &[
+                r#"api_key_access:Some(Access::AllOf(&[crate::__secure_api_role!("reporting"),crate::__secure_api_role!("viewer")])),"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn replay_once_per_jti() {
+        assert_policy(
+            r#"role = "editor", replay = "jti""#,
+            &["replay:Replay::OncePerJti,"],
+        );
+    }
 }

@@ -24,13 +24,15 @@ mod serde_attr;
 
 use proc_macro::TokenStream;
 
-/// Secures an actix-web handler: who may call it, whose objects it may
-/// touch, how often, under which API version.
+/// Secures an actix-web handler: who may call it and with which
+/// credentials, whose objects it may touch, how often, under which API
+/// version.
 ///
 /// Every route is denied by default: `#[secure]` must say who may call the
-/// handler, with `role`, `roles` or `public`. The checks run before the
-/// handler's arguments are extracted, so a rejected request never has its
-/// body read. A rejection is a problem+json response (RFC 9457).
+/// handler, with `role`, `roles`, `scope`, `scopes` or `public`. The checks
+/// run before the handler's arguments are extracted, so a rejected request
+/// never has its body read. A rejection is a problem+json response
+/// (RFC 9457).
 ///
 /// # Syntax
 ///
@@ -101,19 +103,83 @@ use proc_macro::TokenStream;
 /// # `role`
 ///
 /// `role = "editor"`: the caller must be authenticated and hold `editor` or
-/// a role above it in the [`roles!`] hierarchy. Cannot be combined with
-/// `roles` or `public`.
+/// a role above it in the [`roles!`] hierarchy (the `roles` claim of a JWT,
+/// the `roles` of an API key). Cannot be combined with `roles` or `public`.
+/// A role missing is answered `403` with `error="insufficient_scope"`
+/// (RFC 6750 §3.1).
 ///
 /// # `roles`
 ///
 /// `roles(any("editor", "reporting"))`: the caller must hold at least one
 /// of the roles (or one above it). `roles(all("editor", "reporting"))`: the
-/// caller must hold every one of them. The list is not empty.
+/// caller must hold every one of them. The list is not empty and names each
+/// role once.
+///
+/// # `scope`
+///
+/// `scope = "customers:read"`: the caller must be authenticated and hold
+/// this OAuth2 scope: in the space-separated `scope` claim of a JWT
+/// (RFC 8693 §4.2) or its `scp` array, or in the `scopes` of an API key.
+/// A scope is a scope-token of RFC 6749 §3.3: one or more printable ASCII
+/// characters other than space, `"` and `\`; anything else is a compile
+/// error at its literal. With `role` or `roles`, the caller needs both the
+/// role and the scope; alone, `scope` is enough to say who may call the
+/// route: any authenticated caller holding the scope. A scope missing is
+/// answered `403` with `error="insufficient_scope"` and the required scopes
+/// in the challenge's `scope` attribute (RFC 6750 §3.1). Cannot be combined
+/// with `scopes` or `public`.
+///
+/// # `scopes`
+///
+/// `scopes(any("reports:read", "reports:write"))`: the caller must hold at
+/// least one of the scopes. `scopes(all("reports:read", "reports:write"))`:
+/// every one of them. The list is not empty and names each scope once; each
+/// is a scope-token, as for [`scope`](#scope).
 ///
 /// # `public`
 ///
 /// `public`: no authentication at all, stated explicitly. Cannot be combined
-/// with `role`, `roles` or `owner`. `rate` and `version` still apply.
+/// with `role`, `roles`, `scope`, `scopes`, `auth`, `api_key_role`,
+/// `api_key_roles`, `replay` or `owner`. `rate` and `version` still apply.
+///
+/// # `auth`
+///
+/// `auth = "jwt"`, `"api_key"` or `"any"`: the credentials the route
+/// accepts. `"jwt"`, the default, is a bearer JWT in `Authorization`
+/// (RFC 6750 §2.1; RFC 7519, checked as RFC 8725 advises). `"api_key"` is
+/// an API key in the `X-API-Key` header (never in the URL), looked up in
+/// the key file. `"any"` accepts either, but not both in one request, which
+/// is answered `400` with `error="invalid_request"` (RFC 6750 §3.1). A
+/// credential of a kind the route does not accept is not looked at. Any
+/// other value is a compile error at its literal.
+///
+/// # `api_key_role`
+///
+/// `api_key_role = "reporting"` (with `auth = "any"`): a caller with an API
+/// key must hold `reporting` (or a role above it) instead of what `role` or
+/// `roles` require, which then apply to callers with a JWT only. For
+/// routes that people reach with a JWT and integrations with an API key
+/// whose roles differ. Needs `auth = "any"` (with `auth = "api_key"` every
+/// caller has an API key: use `role`), and a `role`, `roles`, `scope` or
+/// `scopes` for the callers with a JWT. Cannot be combined with
+/// `api_key_roles` or `public`.
+///
+/// # `api_key_roles`
+///
+/// `api_key_roles(any("reporting", "admin"))` or
+/// `api_key_roles(all("reporting", "viewer"))`: as
+/// [`api_key_role`](#api_key_role), with a list that combines as in
+/// [`roles`](#roles).
+///
+/// # `replay`
+///
+/// `replay = "jti"`: each JWT is accepted once within its lifetime, by its
+/// `jti` claim (RFC 7519 §4.1.7), for requests that must not be replayed,
+/// such as payments. A token without a `jti`, or whose `jti` was used
+/// before, is answered `401` with `error="invalid_token"`
+/// (RFC 6750 §3.1). Only on routes that accept JWTs alone: API keys carry
+/// no `jti`, so `replay` with `auth = "api_key"` or `"any"` is a compile
+/// error. `"jti"` is the only value.
 ///
 /// # `owner`
 ///
