@@ -1035,7 +1035,7 @@ async fn api_keys_and_the_summary() -> TestResult {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Retire the first key; SIGHUP reloads at once and does not stop the server.
-    write(&format!("{second_entry}"))?;
+    write(&second_entry)?;
     signal(&server.child, "HUP")?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while with_key(&key).await?.status() != StatusCode::UNAUTHORIZED {
