@@ -189,7 +189,7 @@ impl fmt::Debug for SecurityConfig {
 }
 
 impl SecurityConfig {
-    /// Reads the configuration from the environment (see [`env`]) with no
+    /// Reads the configuration from the environment (see [`env`](mod@env)) with no
     /// defaults for issuer and audience.
     ///
     /// # Errors
@@ -478,7 +478,7 @@ impl SecurityConfigBuilder {
     }
 
     /// Overrides the builder's values with the environment variables of
-    /// [`env`] that are set.
+    /// [`env`](mod@env) that are set.
     ///
     /// # Errors
     /// A [`ConfigError`] naming a variable that is not valid UTF-8, a leeway

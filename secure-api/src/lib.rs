@@ -32,9 +32,11 @@
 //! | check | key | failure |
 //! | --- | --- | --- |
 //! | no credential in the query string (RFC 6750 §5.3) | always | 400 |
-//! | authentication: a valid JWT bearer token (RFC 6750, RFC 8725) | `role`, `roles(..)`; skipped only with `public` | 401 + `WWW-Authenticate` |
+//! | authentication: a valid JWT bearer token (RFC 6750, RFC 8725), or an API key in `X-API-Key` ([`auth::api_key`]) | `auth = "jwt"` (default), `"api_key"`, `"any"`; skipped only with `public` | 401 + `WWW-Authenticate` |
+//! | one-time tokens: a `jti` (RFC 7519 §4.1.7) accepted once | `replay = "jti"` | 401 |
 //! | rate limit, GCRA per principal (per client IP when `public`) | `rate = "100/15m"` | 429 + `Retry-After` |
-//! | role, with the hierarchy of [`roles!`] | `role = "editor"`, `roles(any(..))`, `roles(all(..))` | 403 `insufficient_scope` |
+//! | role, with the hierarchy of [`roles!`] | `role = "editor"`, `roles(any(..))`, `roles(all(..))`; `api_key_role(s)` for API-key callers | 403 `insufficient_scope` |
+//! | OAuth2 scopes of the `scope` (RFC 8693 §4.2) or `scp` claim | `scope = "customers:read"`, `scopes(any(..))`, `scopes(all(..))` | 403 `insufficient_scope` + `scope` (RFC 6750 §3) |
 //! | ownership: path parameter equals `sub` | `owner(param = "id", unless = "editor")` | 404 |
 //! | the route is served under a version prefix | `version = "v1"` | — |
 //! | deprecation (RFC 9745) and sunset (RFC 8594): `Deprecation`, `Sunset`, `Link` headers | `deprecated(since = "2026-01-01", sunset = "2027-12-31", link = "https://..")` | 410 from the sunset on, before authentication |

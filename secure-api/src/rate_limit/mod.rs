@@ -6,7 +6,7 @@
 //! 9 s). `burst = M` changes the burst and keeps the rate. Every `#[secure]`
 //! handler has its own buckets, whatever path spelling reached it; a request
 //! is charged to the principal's `sub` when authenticated and to its client
-//! IP ([`client_ip`]) otherwise, unless `rate_key` says which.
+//! IP (see `client_ip`) otherwise, unless `rate_key` says which.
 //!
 //! Memory is bounded: keys idle long enough for their bucket to be full
 //! again (indistinguishable from a fresh one) are dropped every
