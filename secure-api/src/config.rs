@@ -640,6 +640,7 @@ impl SecurityConfigBuilder {
                 "must be at most 86400 seconds",
             ));
         }
+        crate::auth::reload::start_watching();
         let poll = self
             .key_file_poll
             .unwrap_or(Some(crate::auth::reload::DEFAULT_POLL_INTERVAL));
@@ -659,10 +660,16 @@ impl SecurityConfigBuilder {
                     let cooldown = self
                         .jwks_cooldown_seconds
                         .unwrap_or(DEFAULT_JWKS_COOLDOWN_SECONDS);
-                    if ttl == 0 || cooldown == 0 {
+                    if ttl == 0 {
                         return Err(ConfigError::new(
                             env::JWKS_TTL_SECONDS,
-                            "the JWKS TTL and cooldown must be at least 1 second",
+                            "must be at least 1 second",
+                        ));
+                    }
+                    if cooldown == 0 {
+                        return Err(ConfigError::new(
+                            env::JWKS_COOLDOWN_SECONDS,
+                            "must be at least 1 second",
                         ));
                     }
                     let remote = RemoteJwks::new(

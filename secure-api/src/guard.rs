@@ -1,7 +1,12 @@
 //! The checks of a `#[secure]` handler, run in the contract's order before
 //! any argument extractor (and so before the body is read): credential in
-//! the URL, authentication, rate limit, authorization (role, then
+//! the URL, authentication, rate limit, authorization (role, scopes, then
 //! ownership). A request stops at the first check that fails.
+//!
+//! On a `replay = "jti"` route the token's `jti` is spent last, once the
+//! arguments (the body included) have been extracted and just before the
+//! handler runs, so a request refused by any other check (429, 403, 422)
+//! leaves the token usable for a corrected retry.
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
@@ -55,39 +60,69 @@ where
         return Rejection::NotConfigured.problem("").to_response();
     };
     let mut rate = None;
-    match check(policy, &req, &state, &mut rate).await {
-        Ok(Some(principal)) => {
-            req.extensions_mut().insert(principal);
-        }
-        Ok(None) => {}
-        Err(rejection) => {
-            tracing::warn!(
-                target: "secure_api::security",
-                route = policy.route,
-                rejection = ?rejection,
-                "request rejected"
-            );
-            let mut res = rejection.problem(state.config.realm()).to_response();
-            set_rate_headers(&mut res, rate);
-            if rate.is_none()
-                && let Some(quota) = policy.rate
-                && let Ok(v) = HeaderValue::from_str(&quota.policy_header())
-            {
-                // Refused before the charge (no key yet): the policy still applies.
-                res.headers_mut()
-                    .insert(HeaderName::from_static("ratelimit-policy"), v);
-            }
-            return res;
-        }
+    let mut ip = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    let principal = match check(policy, &req, &state, &mut rate, &mut ip).await {
+        Ok(principal) => principal,
+        Err(rejection) => return refuse(policy, &state, rejection, rate),
+    };
+    if let Some(p) = &principal {
+        req.extensions_mut().insert(p.clone());
     }
     req.extensions_mut().insert(BodyLimit(policy.body_limit));
     let mut payload = payload.into_inner();
     let mut res = match Args::from_request(&req, &mut payload).await {
-        Ok(args) => handler(args).await.respond_to(&req).map_into_boxed_body(),
+        Ok(args) => {
+            if let (Replay::OncePerJti, Some(p)) = (policy.replay, &principal)
+                && let Err(rejection) = spend_jti(&state, p, ip)
+            {
+                return refuse(policy, &state, rejection, rate);
+            }
+            handler(args).await.respond_to(&req).map_into_boxed_body()
+        }
         // The Security middleware turns a plain-text error body into problem+json.
         Err(err) => err.into().error_response(),
     };
     set_rate_headers(&mut res, rate);
+    res
+}
+
+/// Spends the `jti` of `principal`'s token; a replay counts as a failed
+/// authentication of `ip`.
+fn spend_jti(state: &SecurityState, principal: &Principal, ip: IpAddr) -> Result<(), Rejection> {
+    let result = auth::spend_jti(&state.replay, principal, state.config.verifier().leeway());
+    if matches!(
+        result,
+        Err(Rejection::ReplayedToken | Rejection::InvalidToken)
+    ) {
+        state.failed_auth.record(ip);
+    }
+    result
+}
+
+/// The answer to a refused request: its problem+json, with the route's
+/// rate-limit headers.
+fn refuse(
+    policy: &Policy,
+    state: &SecurityState,
+    rejection: Rejection,
+    rate: Option<(Quota, Outcome)>,
+) -> HttpResponse {
+    tracing::warn!(
+        target: "secure_api::security",
+        route = policy.route,
+        rejection = ?rejection,
+        "request rejected"
+    );
+    let mut res = rejection.problem(state.config.realm()).to_response();
+    set_rate_headers(&mut res, rate);
+    if rate.is_none()
+        && let Some(quota) = policy.rate
+        && let Ok(v) = HeaderValue::from_str(&quota.policy_header())
+    {
+        // Refused before the charge (no key yet): the policy still applies.
+        res.headers_mut()
+            .insert(HeaderName::from_static("ratelimit-policy"), v);
+    }
     res
 }
 
@@ -111,6 +146,7 @@ async fn check(
     req: &HttpRequest,
     state: &SecurityState,
     rate: &mut Option<(Quota, Outcome)>,
+    client: &mut IpAddr,
 ) -> Result<Option<Principal>, Rejection> {
     if has_credential_in_query(req.query_string()) {
         return Err(Rejection::CredentialInUrl);
@@ -120,6 +156,7 @@ async fn check(
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| {
             bucket_ip(ip, limits.ipv6_prefix_len)
         });
+    *client = ip;
     let principal = match policy.access {
         Access::Public => {
             // A locked-out client is refused whenever it presents
@@ -182,13 +219,8 @@ async fn authenticate(
     {
         return Err(Rejection::RateLimited { retry_after });
     }
-    let replay = (policy.replay == Replay::OncePerJti).then_some(&state.replay);
-    let result = auth::authenticate(req, &state.config, policy.auth, replay).await;
-    let failed = matches!(
-        result,
-        Err(Rejection::InvalidToken | Rejection::ReplayedToken)
-    );
-    if failed && state.failed_auth.record(ip) {
+    let result = auth::authenticate(req, &state.config, policy.auth).await;
+    if matches!(result, Err(Rejection::InvalidToken)) && state.failed_auth.record(ip) {
         tracing::warn!(
             target: "secure_api::security",
             client_ip = %ip,

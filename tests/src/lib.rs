@@ -142,6 +142,14 @@ async fn once() -> impl Responder {
     "once"
 }
 
+/// Editors post JSON, each token once: the `jti` is spent only when the
+/// body has been accepted.
+#[secure(role = "editor", replay = "jti", unvalidated(body))]
+#[post("/once-body")]
+async fn once_body(body: web::Json<Value>) -> impl Responder {
+    HttpResponse::Ok().json(body.into_inner())
+}
+
 /// Registers every test route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(admin_only)
@@ -160,7 +168,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(keys_only)
         .service(scoped)
         .service(scoped_all)
-        .service(once);
+        .service(once)
+        .service(once_body);
 }
 
 /// The HS256 test configuration: [`SECRET`], [`ISSUER`], [`AUDIENCE`].

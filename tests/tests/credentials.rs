@@ -160,12 +160,17 @@ async fn a_route_takes_only_the_credentials_it_names() {
     // A JWT on an API-key-only route likewise.
     let a = send(&app, get_as("/keys-only", &token("alice", &["reporting"]))).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    // Both at once: 400.
-    let both =
-        get_as("/reports", &token("alice", &["admin"])).insert_header(("x-api-key", REPORTS_KEY));
-    let a = send(&app, both).await;
-    assert_eq!(a.status, StatusCode::BAD_REQUEST);
-    assert_eq!(a.json()["status"], 400);
+    // Both at once, whatever the Authorization scheme: 400.
+    for authorization in [
+        format!("Bearer {}", token("alice", &["admin"])),
+        "Basic YTpi".into(),
+    ] {
+        let both =
+            with_key("/reports", REPORTS_KEY).insert_header(("authorization", authorization));
+        let a = send(&app, both).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        assert_eq!(a.json()["status"], 400);
+    }
 }
 
 #[actix_web::test]
@@ -405,6 +410,8 @@ struct JwksServer {
     hits: Arc<AtomicUsize>,
     body: Arc<Mutex<String>>,
     down: Arc<AtomicBool>,
+    /// How long each answer takes, in milliseconds.
+    delay_ms: Arc<AtomicUsize>,
 }
 
 impl JwksServer {
@@ -417,9 +424,11 @@ impl JwksServer {
         let hits = Arc::new(AtomicUsize::new(0));
         let body = Arc::new(Mutex::new(body));
         let down = Arc::new(AtomicBool::new(false));
-        let (h, b, d) = (hits.clone(), body.clone(), down.clone());
+        let delay_ms = Arc::new(AtomicUsize::new(0));
+        let (h, b, d, ms) = (hits.clone(), body.clone(), down.clone(), delay_ms.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                std::thread::sleep(Duration::from_millis(ms.load(Ordering::SeqCst) as u64));
                 let mut reader = BufReader::new(&stream);
                 let mut line = String::new();
                 while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
@@ -443,6 +452,7 @@ impl JwksServer {
             hits,
             body,
             down,
+            delay_ms,
         }
     }
 
@@ -484,6 +494,20 @@ async fn remote_keys_verify_tokens_and_are_cached() {
         send(&app, get_as("/admin", &wrong_alg)).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[actix_web::test]
+async fn concurrent_tokens_wait_for_the_fetch_in_flight() {
+    let server = JwksServer::start(jwks_of(&["ed-1"]));
+    server.delay_ms.store(300, Ordering::SeqCst);
+    let app = service(remote_config(&server.url, 300, 10)).await;
+    let tokens: Vec<String> = (0..10).map(|n| ed_token(&format!("user-{n}"))).collect();
+    let answers =
+        futures_util::future::join_all(tokens.iter().map(|t| send(&app, get_as("/admin", t))))
+            .await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, vec![StatusCode::OK; 10]);
+    assert_eq!(server.hits(), 1);
 }
 
 #[actix_web::test]
@@ -595,12 +619,36 @@ async fn keys_named_by_the_token_itself_are_never_fetched_or_used() {
 }
 
 #[test]
-fn a_plain_http_jwks_url_off_loopback_stops_start_up() {
+fn bad_jwks_settings_stop_start_up_naming_the_setting() {
     let e = builder()
         .jwks_url("http://idp.example/jwks.json")
         .build()
         .err();
     assert_eq!(e.map(|e| e.setting()), Some("SECURE_API_JWKS_URL"));
+    let e = builder()
+        .jwks_url("https://u:hunter2@idp.example/jwks.json")
+        .build()
+        .err();
+    let e = e.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        e.starts_with("SECURE_API_JWKS_URL: ") && !e.contains("hunter2"),
+        "{e}"
+    );
+    let e = builder()
+        .jwks_url("https://idp.example/jwks.json")
+        .jwks_cache(60, 0)
+        .build()
+        .err();
+    assert_eq!(
+        e.map(|e| e.setting()),
+        Some("SECURE_API_JWKS_COOLDOWN_SECONDS")
+    );
+    let e = builder()
+        .jwks_url("https://idp.example/jwks.json")
+        .jwks_cache(0, 1)
+        .build()
+        .err();
+    assert_eq!(e.map(|e| e.setting()), Some("SECURE_API_JWKS_TTL_SECONDS"));
 }
 
 // ------------------------------------------------------------------ scopes
@@ -741,12 +789,50 @@ async fn a_one_time_route_refuses_tokens_without_a_jti() {
     let t = token("alice", &["viewer"]);
     let a = send(&app, once_request(&t)).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    let mut c = claims("alice", &["viewer"]);
-    c["jti"] = json!(42);
+    for jti in [json!(42), json!(""), Value::Null] {
+        let mut c = claims("alice", &["viewer"]);
+        c["jti"] = jti.clone();
+        let a = send(&app, once_request(&hs256(&c))).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{jti}");
+    }
+}
+
+#[actix_web::test]
+async fn a_jti_is_spent_only_when_the_request_reaches_the_handler() {
+    let app = service(secure_api_tests::config()).await;
+    let mut c = claims("alice", &["editor"]);
+    c["jti"] = json!("payment-1");
+    let t = hs256(&c);
+    let post = |body: &'static str| {
+        TestRequest::post()
+            .uri("/once-body")
+            .insert_header(("authorization", format!("Bearer {t}")))
+            .insert_header(("content-type", "application/json"))
+            .set_payload(body)
+    };
+    // A malformed body is refused, and the token stays usable.
     assert_eq!(
-        send(&app, once_request(&hs256(&c))).await.status,
-        StatusCode::UNAUTHORIZED
+        send(&app, post("{\"amount\":")).await.status,
+        StatusCode::BAD_REQUEST
     );
+    // A viewer's token is refused by the role, and its jti not spent.
+    let mut v = claims("bob", &["viewer"]);
+    v["jti"] = json!("payment-1");
+    let viewer = TestRequest::post()
+        .uri("/once-body")
+        .insert_header(("authorization", format!("Bearer {}", hs256(&v))))
+        .insert_header(("content-type", "application/json"))
+        .set_payload("{}");
+    assert_eq!(send(&app, viewer).await.status, StatusCode::FORBIDDEN);
+    // The corrected retry passes once; the replay is refused.
+    let a = send(&app, post("{\"amount\":5}")).await;
+    assert_eq!(
+        (a.status, a.json()),
+        (StatusCode::OK, json!({ "amount": 5 }))
+    );
+    let a = send(&app, post("{\"amount\":5}")).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.header("www-authenticate"), INVALID);
 }
 
 #[actix_web::test]

@@ -283,6 +283,12 @@ async fn api_over_https_and_plain_http() -> TestResult {
         "clear PII reached the log"
     );
 
+    // SIGHUP (a service manager's "reload") never ends the process, even
+    // with no key file to reload.
+    signal(&server.child, "HUP")?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    health(&server, &client).await?;
+
     signal(&server.child, "INT")?;
     let status = wait_for_exit(&mut server.child, Duration::from_secs(10))?;
     assert!(status.success(), "{status}");

@@ -298,7 +298,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     let mut out = [0u8; 32];
@@ -366,6 +366,13 @@ mod tests {
         for (file, expected) in [
             (
                 "[[keys]]\nid = \"a\"\nsha256 = \"abc\"\nroles = []\n",
+                "64 hexadecimal",
+            ),
+            (
+                &format!(
+                    "[[keys]]\nid = \"a\"\nsha256 = \"+f{}\"\nroles = []\n",
+                    &h[2..]
+                ),
                 "64 hexadecimal",
             ),
             (

@@ -177,7 +177,11 @@ impl RemoteJwks {
     /// What is wrong with `url`: not an absolute `https` URL (plain `http`
     /// only for a loopback host), or the HTTP client cannot be built.
     pub(crate) fn new(url: &str, ttl: Duration, cooldown: Duration) -> Result<Self, String> {
-        let url = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+        // The URL is not echoed in errors: it might hold a password.
+        let url = reqwest::Url::parse(url).map_err(|e| format!("is not a URL: {e}"))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not hold a user name or password (a JWKS is public)".into());
+        }
         let loopback = match url.host() {
             Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -237,6 +241,11 @@ impl RemoteJwks {
         }
         if self.may_fetch() {
             self.refresh().await;
+        } else {
+            // A fetch may be under way (started by another request, perhaps
+            // for this very `kid` after a rotation): wait for it to end,
+            // at most FETCH_TIMEOUT, rather than refuse a valid token.
+            drop(self.fetching.lock().await);
         }
         self.cached()
     }
@@ -322,6 +331,8 @@ mod tests {
         assert!(new("http://idp.example/jwks.json").is_err());
         assert!(new("ftp://127.0.0.1/jwks.json").is_err());
         assert!(new("/jwks.json").is_err());
+        let e = new("https://user:hunter2@idp.example/jwks.json").err();
+        assert!(e.is_some_and(|e| !e.contains("hunter2")));
     }
 
     #[test]

@@ -99,24 +99,21 @@ pub(crate) fn presents_credentials(req: &HttpRequest) -> bool {
 }
 
 /// Authenticates `req` by the credentials `methods` accepts: a valid bearer
-/// JWT or a valid, unexpired API key becomes a [`Principal`]. With
-/// `replay`, a token's `jti` is accepted once (see [`replay`]).
+/// JWT or a valid, unexpired API key becomes a [`Principal`].
 ///
 /// A credential of a kind the route does not accept is not looked at: the
 /// request is answered as one without credentials.
 ///
 /// # Errors
 /// [`Rejection::MissingCredentials`] with no accepted credential;
-/// [`Rejection::AmbiguousCredentials`] with both a bearer token and an API
-/// key; [`Rejection::InvalidToken`] for a malformed header, a token that
-/// fails any check of [`jwt`], an unknown or expired key, a reused `jti`,
-/// or no `jti` on a one-time route; [`Rejection::ReplayStoreFull`] when no
-/// more one-time tokens can be remembered.
+/// [`Rejection::AmbiguousCredentials`] with both an `Authorization` and an
+/// `X-API-Key` header on a route that takes either; [`Rejection::InvalidToken`]
+/// for a malformed header, a token that fails any check of [`jwt`], an
+/// unknown or expired key.
 pub(crate) async fn authenticate(
     req: &HttpRequest,
     config: &SecurityConfig,
     methods: AuthMethods,
-    replay: Option<&replay::ReplayStore>,
 ) -> Result<Principal, Rejection> {
     let jwt = matches!(methods, AuthMethods::Jwt | AuthMethods::Any);
     let keys = matches!(methods, AuthMethods::ApiKey | AuthMethods::Any);
@@ -129,20 +126,17 @@ pub(crate) async fn authenticate(
     match (token, key) {
         (Bearer::Absent, api_key::Presented::Absent) => Err(Rejection::MissingCredentials),
         (Bearer::Absent, api_key::Presented::Key(key)) => verify_api_key(config, key),
-        (Bearer::Absent, api_key::Presented::Malformed) | (Bearer::Malformed, _) => {
-            Err(Rejection::InvalidToken)
-        }
-        (Bearer::Token(_), api_key::Presented::Key(_) | api_key::Presented::Malformed) => {
+        (Bearer::Token(_) | Bearer::Malformed, api_key::Presented::Key(_))
+        | (Bearer::Token(_) | Bearer::Malformed, api_key::Presented::Malformed) => {
             Err(Rejection::AmbiguousCredentials)
         }
+        (Bearer::Absent, api_key::Presented::Malformed)
+        | (Bearer::Malformed, api_key::Presented::Absent) => Err(Rejection::InvalidToken),
         (Bearer::Token(token), api_key::Presented::Absent) => {
             let claims = config.verifier().verify(token).await.map_err(|e| {
                 tracing::info!(target: "secure_api::auth", reason = %e, "bearer token rejected");
                 Rejection::InvalidToken
             })?;
-            if let Some(store) = replay {
-                check_replay(store, &claims, config.verifier().leeway())?;
-            }
             Ok(Principal::from_claims(claims, AuthMethod::Jwt))
         }
     }
@@ -159,18 +153,24 @@ fn verify_api_key(config: &SecurityConfig, key: &str) -> Result<Principal, Rejec
     })
 }
 
-/// Accepts the token's `jti` once within its lifetime (`exp` plus leeway).
-fn check_replay(
+/// Spends the token's `jti`: accepts it once within the token's lifetime
+/// (`exp` plus leeway), for `replay = "jti"` routes.
+///
+/// # Errors
+/// [`Rejection::InvalidToken`] for a token without a string `jti`;
+/// [`Rejection::ReplayedToken`] for a `jti` already spent;
+/// [`Rejection::ReplayStoreFull`] when no more can be remembered.
+pub(crate) fn spend_jti(
     store: &replay::ReplayStore,
-    claims: &jwt::VerifiedClaims,
+    principal: &Principal,
     leeway: u64,
 ) -> Result<(), Rejection> {
-    let Some(Value::String(jti)) = claims.claims.get("jti") else {
+    let claims = principal.claims();
+    let Some(Value::String(jti)) = claims.get("jti").filter(|j| j.as_str() != Some("")) else {
         tracing::info!(target: "secure_api::auth", "token without a string `jti` on a one-time route");
         return Err(Rejection::InvalidToken);
     };
     let exp = claims
-        .claims
         .get("exp")
         .and_then(Value::as_f64)
         .map_or(0, |e| e as u64);

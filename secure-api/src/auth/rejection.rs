@@ -67,7 +67,7 @@ impl Rejection {
             ),
             Rejection::MissingCredentials => Problem::new(
                 StatusCode::UNAUTHORIZED,
-                "This resource requires a bearer token.",
+                "This resource requires authentication.",
             )
             .with_header(WWW_AUTHENTICATE, challenge(None)),
             Rejection::InvalidToken => Problem::new(

@@ -33,8 +33,9 @@ pub(crate) struct Watched<T> {
     last_poll: Mutex<Instant>,
     current: RwLock<Arc<T>>,
     /// The bytes the current set was loaded from (or last failed to load
-    /// from), so an unchanged file is not parsed again.
-    seen: Mutex<Vec<u8>>,
+    /// from), so an unchanged file is not parsed again; `None` after a
+    /// failed read, so each failure is logged once, not at every poll.
+    seen: Mutex<Option<Vec<u8>>>,
 }
 
 impl<T: Send + Sync + 'static> Watched<T> {
@@ -60,7 +61,7 @@ impl<T: Send + Sync + 'static> Watched<T> {
             poll,
             last_poll: Mutex::new(Instant::now()),
             current: RwLock::new(Arc::new(set)),
-            seen: Mutex::new(bytes),
+            seen: Mutex::new(Some(bytes)),
         });
         let weak: Weak<dyn Reload> = Arc::downgrade(&(watched.clone() as Arc<dyn Reload>));
         registry()
@@ -100,20 +101,22 @@ impl<T: Send + Sync + 'static> Reload for Watched<T> {
     }
 
     fn reload(&self) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let bytes = match read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                tracing::error!(
-                    target: "secure_api::config",
-                    setting = self.setting,
-                    error = %e,
-                    "cannot re-read the key file; the last good keys stay in service"
-                );
+                if seen.take().is_some() {
+                    tracing::error!(
+                        target: "secure_api::config",
+                        setting = self.setting,
+                        error = %e,
+                        "cannot re-read the key file; the last good keys stay in service"
+                    );
+                }
                 return;
             }
         };
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if *seen == bytes {
+        if seen.as_ref() == Some(&bytes) {
             return;
         }
         match (self.load)(&bytes, &self.path) {
@@ -134,7 +137,7 @@ impl<T: Send + Sync + 'static> Reload for Watched<T> {
                 "the changed key file does not load; the last good keys stay in service"
             ),
         }
-        *seen = bytes;
+        *seen = Some(bytes);
     }
 }
 
@@ -171,8 +174,10 @@ fn poll_due() {
 }
 
 /// Starts, once per process, the thread that polls watched files and (on
-/// Unix) the thread that reloads them on `SIGHUP`.
-fn start_watching() {
+/// Unix) the thread that reloads them on `SIGHUP`. Called for every
+/// configuration, with key files or not, so that `SIGHUP` (the usual
+/// "reload" signal of service managers) never ends the process.
+pub(crate) fn start_watching() {
     static STARTED: OnceLock<()> = OnceLock::new();
     STARTED.get_or_init(|| {
         let poll = std::thread::Builder::new()
