@@ -61,6 +61,7 @@ where
         }
         Ok(None) => {}
         Err(rejection) => {
+            crate::audit::note_rejection(&req, rejection);
             tracing::warn!(
                 target: "secure_api::security",
                 route = policy.route,
@@ -135,6 +136,7 @@ fn check(
             Some(authenticate(req, state, ip)?)
         }
     };
+    crate::audit::note_principal(req, principal.as_ref());
     if let Some(quota) = policy.rate {
         let key = match (&principal, policy.rate_key) {
             (Some(p), RateKeyKind::Auto | RateKeyKind::Principal) => {

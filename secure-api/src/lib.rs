@@ -99,6 +99,8 @@
 
 #[doc(hidden)]
 pub mod __private;
+pub mod alert;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod config;
@@ -106,9 +108,12 @@ pub mod cors;
 mod guard;
 mod headers;
 mod methods;
+pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
 pub mod redact;
+pub mod request_id;
+pub mod scrub;
 #[cfg(feature = "tls")]
 pub mod server;
 pub mod validation;
@@ -119,7 +124,9 @@ pub use authz::Role;
 pub use config::{ConfigError, ForwardedHeader, Limits, SecurityConfig, SecurityConfigBuilder};
 pub use cors::CorsPolicy;
 pub use headers::{Hsts, HttpsAuthority, SecureHeaders, Security};
+pub use metrics::Metrics;
 pub use problem::{FieldError, Problem};
 pub use redact::{Redact, Reply, Viewer};
+pub use request_id::RequestId;
 pub use secure_api_macros::{Input, Redact, roles, secure};
 pub use validation::Input;
