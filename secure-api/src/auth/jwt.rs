@@ -345,7 +345,12 @@ impl JwtVerifier {
 /// one space-separated string, as some issuers send it). Any other type is
 /// an error.
 fn scopes(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
-    let split = |s: &str| s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let split = |s: &str| {
+        s.split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
     match (claims.get("scope"), claims.get("scp")) {
         (Some(Value::String(s)), _) => Ok(split(s)),
         (Some(_), _) => Err(TokenError::BadClaim("scope")),
@@ -353,7 +358,11 @@ fn scopes(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
         (None, Some(Value::String(s))) => Ok(split(s)),
         (None, Some(Value::Array(items))) => items
             .iter()
-            .map(|s| s.as_str().map(str::to_owned).ok_or(TokenError::BadClaim("scp")))
+            .map(|s| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .ok_or(TokenError::BadClaim("scp"))
+            })
             .collect(),
         (None, Some(_)) => Err(TokenError::BadClaim("scp")),
     }
