@@ -292,3 +292,114 @@ pub fn get_as(path: &str, token: &str) -> test::TestRequest {
         .uri(path)
         .insert_header(("authorization", format!("Bearer {token}")))
 }
+
+/// Log output captured on the current thread, for tests that assert what
+/// reaches a log (the audit trail, alerts, and every other event).
+pub mod logs {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use serde_json::Value;
+    use tracing::subscriber::DefaultGuard;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::fmt::MakeWriter;
+    use tracing_subscriber::prelude::*;
+
+    /// Everything written by the subscriber of [`Captured::install`].
+    #[derive(Clone, Default)]
+    pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    /// A writer into a [`Captured`] buffer.
+    pub struct Writer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Writer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Writer;
+        fn make_writer(&'a self) -> Writer {
+            Writer(Arc::clone(&self.0))
+        }
+    }
+
+    impl Captured {
+        /// Captures, on this thread until the guard drops, what an app
+        /// would log: the audit lines of `secure_api::audit::layer`, and
+        /// every other event of every target at every level (TRACE
+        /// included) as tracing-subscriber's JSON lines.
+        pub fn install() -> (Self, DefaultGuard) {
+            let captured = Self::default();
+            let others = Targets::new()
+                .with_default(LevelFilter::TRACE)
+                .with_target(secure_api::audit::TARGET, LevelFilter::OFF);
+            let subscriber = tracing_subscriber::registry()
+                .with(secure_api::audit::layer(captured.clone()))
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .with_writer(captured.clone())
+                        .with_filter(others),
+                );
+            let guard = tracing::subscriber::set_default(subscriber);
+            (captured, guard)
+        }
+
+        /// Everything captured, as text.
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_owned()
+        }
+
+        /// Every captured line parsed as JSON; a line that is not a JSON
+        /// object fails the test (a forged or broken line).
+        pub fn lines(&self) -> Vec<Value> {
+            self.text()
+                .lines()
+                .map(|l| match serde_json::from_str::<Value>(l) {
+                    Ok(v @ Value::Object(_)) => v,
+                    _ => panic!("a log line that is not a JSON object: {l:?}"),
+                })
+                .collect()
+        }
+
+        /// The audit lines (flat, with `ts`), in order.
+        pub fn audit(&self) -> Vec<Value> {
+            self.lines()
+                .into_iter()
+                .filter(|l| l["target"] == secure_api::audit::TARGET && l.get("ts").is_some())
+                .collect()
+        }
+
+        /// The audit line of the request with `request_id`; fails the test
+        /// unless there is exactly one.
+        pub fn audit_of(&self, request_id: &str) -> Value {
+            let found: Vec<Value> = self
+                .audit()
+                .into_iter()
+                .filter(|l| l["request_id"] == request_id)
+                .collect();
+            assert_eq!(found.len(), 1, "audit lines of {request_id}: {found:?}");
+            found.into_iter().next().unwrap_or(Value::Null)
+        }
+
+        /// The `fields` of the captured events of `target` (the alerts of
+        /// `secure_api::alert`, ...).
+        pub fn events(&self, target: &str) -> Vec<Value> {
+            self.lines()
+                .into_iter()
+                .filter(|l| l["target"] == target)
+                .map(|l| l["fields"].clone())
+                .collect()
+        }
+    }
+}
