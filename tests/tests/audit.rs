@@ -18,6 +18,7 @@ use secure_api::scrub::RequestDebug;
 use secure_api::{
     HttpsAuthority, Input, Metrics, Principal, Redact, RequestId, Security, SecurityConfig, secure,
 };
+use secure_api_tests::exposition;
 use secure_api_tests::logs::Captured;
 use secure_api_tests::{AUDIENCE, Answer, ISSUER, SECRET, claims, hs256, send, token};
 use serde::{Deserialize, Serialize};
@@ -758,23 +759,13 @@ async fn denials_alert_for_the_ip_and_for_the_principal() {
     assert!(alerts.iter().any(|a| a["principal"] == "mallory"));
 }
 
-/// The samples of a scrape, parsed by `prometheus-parse`.
-fn scrape(body: &str) -> prometheus_parse::Scrape {
-    prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned())))
-        .unwrap_or_else(|e| panic!("not the Prometheus text format: {e}\n{body}"))
-}
-
-/// The value of the sample `name` whose labels include `labels`.
-fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    scrape
-        .samples
-        .iter()
-        .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
-        .and_then(|s| match s.value {
-            prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) => Some(v),
-            prometheus_parse::Value::Gauge(v) => Some(v),
-            _ => None,
-        })
+/// The samples of a scrape, read strictly (every line must fit the
+/// format), then cross-checked with `prometheus-parse`.
+fn scrape(body: &str) -> (Vec<exposition::Sample>, prometheus_parse::Scrape) {
+    let strict = exposition::parse(body).unwrap_or_else(|e| panic!("not the text format: {e}"));
+    let lax = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned())))
+        .unwrap_or_else(|e| panic!("prometheus-parse: {e}\n{body}"));
+    (strict, lax)
 }
 
 #[actix_web::test]
@@ -801,6 +792,13 @@ async fn metrics_are_served_to_admins_in_the_prometheus_text_format() {
     )
     .await;
     send(&app, TestRequest::get().uri("/nowhere")).await;
+    send(
+        &app,
+        TestRequest::get()
+            .uri("/customers/c-1")
+            .insert_header(bearer(&viewer)),
+    )
+    .await;
 
     // Not for viewers, nor for anonymous callers.
     let a = send(
@@ -830,8 +828,9 @@ async fn metrics_are_served_to_admins_in_the_prometheus_text_format() {
         "text/plain; version=0.0.4; charset=utf-8"
     );
     assert_eq!(a.header("cache-control"), "no-store");
-    let s = scrape(&a.body);
-    let requests = |labels: &[(&str, &str)]| sample(&s, "secure_api_requests_total", labels);
+    let (s, lax) = scrape(&a.body);
+    let requests =
+        |labels: &[(&str, &str)]| exposition::value(&s, "secure_api_requests_total", labels);
     assert_eq!(
         requests(&[
             ("route", "/me"),
@@ -870,11 +869,32 @@ async fn metrics_are_served_to_admins_in_the_prometheus_text_format() {
         requests(&[("route", "/metrics"), ("status", "403")]),
         Some(1.0)
     );
-    let events = |kind: &str| sample(&s, "secure_api_security_events_total", &[("kind", kind)]);
+    assert_eq!(
+        requests(&[("route", "/customers/{id}"), ("status", "200")]),
+        Some(1.0),
+        "a route pattern with braces in a label value"
+    );
+    let events =
+        |kind: &str| exposition::value(&s, "secure_api_security_events_total", &[("kind", kind)]);
     assert_eq!(events("authorization_denial"), Some(2.0));
     assert_eq!(events("authentication_failure"), Some(1.0));
     assert_eq!(events("replayed_token"), Some(0.0));
-    let histogram = s
+    let latency = |name: &str, labels: &[(&str, &str)]| exposition::value(&s, name, labels);
+    assert_eq!(
+        latency(
+            "secure_api_request_duration_seconds_bucket",
+            &[("route", "/me"), ("le", "+Inf")]
+        ),
+        Some(4.0)
+    );
+    assert_eq!(
+        latency(
+            "secure_api_request_duration_seconds_count",
+            &[("route", "/me")]
+        ),
+        Some(4.0)
+    );
+    let histogram = lax
         .samples
         .iter()
         .find(|x| {
@@ -892,7 +912,7 @@ async fn metrics_are_served_to_admins_in_the_prometheus_text_format() {
         }
         other => panic!("no latency histogram for /me: {other:?}"),
     }
-    assert!(s.docs.contains_key("secure_api_requests_total"));
+    assert!(lax.docs.contains_key("secure_api_requests_total"));
 }
 
 #[actix_web::test]
@@ -905,8 +925,8 @@ async fn each_app_counts_its_own_requests() {
     let _app_two = app(two.clone()).await;
     send(&app_one, TestRequest::get().uri("/nowhere")).await;
     let count = |m: &str| {
-        sample(
-            &scrape(m),
+        exposition::value(
+            &scrape(m).0,
             "secure_api_requests_total",
             &[("route", "unmatched")],
         )
