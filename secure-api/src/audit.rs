@@ -11,10 +11,10 @@
 //! | member | value |
 //! | --- | --- |
 //! | `ts` | when the request arrived, RFC 3339 in UTC with microseconds: `2026-11-29T18:10:25.123456Z` |
-//! | `request_id` | the [`RequestId`](crate::RequestId), also sent back in `X-Request-Id` |
+//! | `request_id` | the [`RequestId`], also sent back in `X-Request-Id` |
 //! | `client_ip` | the client as resolved through the trusted proxies (`SECURE_API_TRUSTED_PROXIES`), or `null` when unknown |
 //! | `method` | the request method |
-//! | `path` | the path and query as sent, the values of credential parameters replaced by `[REDACTED]` ([`scrub::query`](crate::scrub::query)) |
+//! | `path` | the path and query as sent, the values of credential parameters replaced by `[REDACTED]` ([`scrub::query`]) |
 //! | `route` | the route pattern that matched (`/v1/customers/{id}`), or `null` |
 //! | `principal` | the token's `sub` or the API key's id, or `null` |
 //! | `auth_method` | `jwt` or `api_key`, or `null` |
@@ -29,9 +29,9 @@
 //! No member ever holds a header value, a body or a credential: tokens,
 //! API keys and cookies are never read into the event, credential query
 //! values are redacted, and every string is escaped so that no control
-//! character (CR, LF, ...) reaches the line ([`scrub`](crate::scrub)).
+//! character (CR, LF, ...) reaches the line ([`scrub`]).
 //!
-//! Security events also feed the metrics ([`Metrics`](crate::Metrics)) and
+//! Security events also feed the metrics ([`Metrics`]) and
 //! the alert detector ([`alert`](crate::alert)).
 
 use std::fmt::Write as _;

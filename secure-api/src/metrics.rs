@@ -7,7 +7,7 @@
 //! | `secure_api_requests_total` | counter | `route` (the pattern, `unmatched` when no route matched), `method`, `status`, `outcome` |
 //! | `secure_api_request_duration_seconds` | histogram | `route`, `method` |
 //! | `secure_api_security_events_total` | counter | `kind` (each [`SecurityEvent`], present from the start at 0) |
-//! | `secure_api_alerts_total` | counter | `kind` (each [`AlertKind`](crate::alert::AlertKind), present at 0) |
+//! | `secure_api_alerts_total` | counter | `kind` (each [`AlertKind`], present at 0) |
 //!
 //! Labels are bounded: routes are patterns (never a raw path), methods
 //! other than the nine of RFC 9110 §9 and RFC 5789 count as `OTHER`.
@@ -27,6 +27,7 @@
 //! async fn metrics(metrics: Metrics) -> HttpResponse {
 //!     metrics.response()
 //! }
+//! # fn main() {}
 //! ```
 
 use std::future::{Ready, ready};

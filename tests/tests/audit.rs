@@ -63,7 +63,7 @@ fn luhn(number: &str) -> Result<(), ValidationError> {
             _ => *d,
         })
         .sum();
-    if sum % 10 == 0 {
+    if sum.is_multiple_of(10) {
         Ok(())
     } else {
         Err(ValidationError::new("luhn"))
