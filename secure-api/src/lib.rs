@@ -94,6 +94,15 @@
 //! (308 to HTTPS, 403 for credentials sent in clear), and [`server::Tls`]
 //! (cargo feature `tls`, on by default) configures the HTTPS listener with
 //! rustls from PEM files or a generated development certificate.
+//!
+//! The middleware also keeps the audit trail: one structured event per
+//! request ([`audit`], target `secure_api::audit`, rendered as one JSON line
+//! by [`audit::layer`]) with its [`RequestId`], the client IP, the route,
+//! the principal and the outcome, never a credential ([`scrub`]); counts in
+//! the app's own Prometheus registry ([`Metrics`]); and alerts when one
+//! client IP or principal crosses a threshold of security events
+//! ([`alert`]).
+//!
 //! See [`secure`] for the attribute's full syntax, [`Redact`](derive@Redact)
 //! and [`Input`](derive@Input) for the derives.
 
