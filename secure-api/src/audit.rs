@@ -183,6 +183,12 @@ impl SecurityEvent {
 }
 
 /// The outcome and security event of a refusal by a check of `#[secure]`.
+///
+/// Every rejection is named here, so a new one does not compile until it
+/// is classified: an invalid API key is `Unauthenticated` and an
+/// `AuthenticationFailure` (as a bad token), a replayed token
+/// `Unauthenticated` and `ReplayedToken`, a missing scope `Forbidden` and an
+/// `AuthorizationDenial`.
 fn classify(rejection: Rejection) -> (Outcome, Option<SecurityEvent>) {
     match rejection {
         Rejection::CredentialInUrl => (Outcome::InvalidInput, Some(SecurityEvent::CredentialInUrl)),

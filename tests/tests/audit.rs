@@ -469,6 +469,15 @@ fn debug_output_of_request_config_and_principal_hides_secrets() {
     assert!(shown.contains("[REDACTED]"), "{shown}");
     let shown = format!("{:?}", SecurityConfig::builder().jwt_secret(SECRET));
     assert!(!shown.contains(SECRET), "{shown}");
+    let shown = format!("{:?}", Security::new(config));
+    assert!(!shown.contains(SECRET), "{shown}");
+    // Public keys are no secret, but only their ids are shown.
+    let shown = format!("{:?}", secure_api_tests::jwks_config());
+    assert!(shown.contains("jwks_kids"), "{shown}");
+    assert!(
+        !shown.contains("BEGIN") && !shown.contains("\"n\""),
+        "{shown}"
+    );
 }
 
 #[actix_web::test]
@@ -705,8 +714,8 @@ async fn twenty_five_bad_tokens_from_one_ip_raise_exactly_one_alert() {
 #[actix_web::test]
 async fn an_alert_comes_once_per_window_then_again_if_the_events_go_on() {
     let (logs, _guard) = Captured::install();
-    // No lock-out in the way; a 1-second window.
-    let policy = AlertPolicy::default().auth_failures(20).window_secs(1);
+    // No lock-out in the way; a 2-second window.
+    let policy = AlertPolicy::default().auth_failures(20).window_secs(2);
     let app = app(Security::new(config_with(policy, 10_000))).await;
     let attacker = [198, 51, 100, 9];
     let fail = |i: usize| {
@@ -722,7 +731,7 @@ async fn an_alert_comes_once_per_window_then_again_if_the_events_go_on() {
         assert_eq!(send(&app, fail(i)).await.status, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(logs.events(secure_api::alert::TARGET).len(), 1);
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2_100)).await;
     for i in 45..65 {
         send(&app, fail(i)).await;
     }
