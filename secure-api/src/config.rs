@@ -16,6 +16,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::alert::{AlertPolicy, AlertSink};
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwks::{KeySet, RemoteJwks};
 use crate::auth::jwt::{JwtVerifier, PublicKeys};
@@ -111,6 +112,14 @@ pub mod env {
     pub const CORS_ORIGINS: &str = "SECURE_API_CORS_ORIGINS";
     /// `true` or `false`: whether CORS allows credentialed requests.
     pub const CORS_ALLOW_CREDENTIALS: &str = "SECURE_API_CORS_ALLOW_CREDENTIALS";
+    /// Authentication failures per client IP within the alert window that
+    /// raise an alert (see [`crate::alert`]).
+    pub const ALERT_AUTH_FAILURES: &str = "SECURE_API_ALERT_AUTH_FAILURES";
+    /// Authorization denials per client IP or principal within the alert
+    /// window that raise an alert.
+    pub const ALERT_DENIALS: &str = "SECURE_API_ALERT_DENIALS";
+    /// The alert detector's sliding window, in whole seconds.
+    pub const ALERT_WINDOW_SECONDS: &str = "SECURE_API_ALERT_WINDOW_SECONDS";
 }
 
 /// Validated security configuration: token keys and claims rules, realm,
@@ -129,6 +138,7 @@ pub struct SecurityConfig {
     limits: Limits,
     secure_headers: SecureHeaders,
     cors: Option<CorsPolicy>,
+    alerts: AlertPolicy,
 }
 
 /// The header trusted proxies append the client's address to. Only that
@@ -184,6 +194,7 @@ impl fmt::Debug for SecurityConfig {
             .field("limits", &self.limits)
             .field("secure_headers", &self.secure_headers)
             .field("cors", &self.cors)
+            .field("alerts", &self.alerts)
             .finish()
     }
 }
@@ -237,6 +248,11 @@ impl SecurityConfig {
     /// The CORS policy; `None` when no origin may call from a browser.
     pub fn cors(&self) -> Option<&CorsPolicy> {
         self.cors.as_ref()
+    }
+
+    /// The alert detector's thresholds, window and sinks.
+    pub fn alerts(&self) -> &AlertPolicy {
+        &self.alerts
     }
 
     pub(crate) fn verifier(&self) -> &JwtVerifier {
@@ -299,6 +315,7 @@ pub struct SecurityConfigBuilder {
     secure_headers: SecureHeaders,
     cors: Option<CorsPolicy>,
     cors_credentials: Option<bool>,
+    alerts: AlertPolicy,
 }
 
 impl fmt::Debug for SecurityConfigBuilder {
@@ -322,11 +339,27 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("limits", &self.limits)
             .field("secure_headers", &self.secure_headers)
             .field("cors", &self.cors)
+            .field("alerts", &self.alerts)
             .finish()
     }
 }
 
 impl SecurityConfigBuilder {
+    /// The alert detector's thresholds, window and sinks (default
+    /// [`AlertPolicy::default`]: 20 authentication failures or 50 denials
+    /// in 5 minutes, no sink). The `SECURE_API_ALERT_*` variables replace
+    /// the thresholds and window; the sinks stay.
+    pub fn alerts(mut self, policy: AlertPolicy) -> Self {
+        self.alerts = policy;
+        self
+    }
+
+    /// Adds a sink that every alert is handed to (see [`AlertSink`]).
+    pub fn alert_sink(mut self, sink: impl AlertSink) -> Self {
+        self.alerts = self.alerts.sink(sink);
+        self
+    }
+
     /// The secure response headers and HSTS policy (default
     /// [`SecureHeaders::strict`]).
     pub fn secure_headers(mut self, headers: SecureHeaders) -> Self {
@@ -590,6 +623,7 @@ impl SecurityConfigBuilder {
                     )
                 })?;
         }
+        read_alert_env(&mut self.alerts)?;
         Ok(self)
     }
 
@@ -620,6 +654,7 @@ impl SecurityConfigBuilder {
             ));
         }
         self.secure_headers.validate()?;
+        self.alerts.validate()?;
         let cors = match (self.cors, self.cors_credentials) {
             (Some(policy), Some(credentials)) => Some(policy.allow_credentials(credentials)),
             (None, Some(_)) => {
@@ -757,6 +792,7 @@ impl SecurityConfigBuilder {
             limits: self.limits,
             secure_headers: self.secure_headers,
             cors,
+            alerts: self.alerts,
         })
     }
 }
@@ -801,6 +837,41 @@ fn parse_proxies(list: &str) -> Result<Vec<IpNet>, ConfigError> {
                 })
         })
         .collect()
+}
+
+/// Reads `SECURE_API_ALERT_AUTH_FAILURES`, `SECURE_API_ALERT_DENIALS` and
+/// `SECURE_API_ALERT_WINDOW_SECONDS` into `policy` (their ranges are
+/// checked by `build`).
+///
+/// # Errors
+/// A [`ConfigError`] naming a variable that is not a whole number.
+fn read_alert_env(policy: &mut AlertPolicy) -> Result<(), ConfigError> {
+    let number = |name: &'static str| -> Result<Option<u64>, ConfigError> {
+        var(name)?
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| ConfigError::new(name, format!("`{v}` is not a whole number")))
+            })
+            .transpose()
+    };
+    let threshold = |name: &'static str| -> Result<Option<u32>, ConfigError> {
+        number(name)?
+            .map(|n| {
+                u32::try_from(n).map_err(|_| ConfigError::new(name, format!("`{n}` is too large")))
+            })
+            .transpose()
+    };
+    if let Some(n) = threshold(env::ALERT_AUTH_FAILURES)? {
+        *policy = policy.clone().auth_failures(n);
+    }
+    if let Some(n) = threshold(env::ALERT_DENIALS)? {
+        *policy = policy.clone().denials(n);
+    }
+    if let Some(secs) = number(env::ALERT_WINDOW_SECONDS)? {
+        *policy = policy.clone().window_secs(secs);
+    }
+    Ok(())
 }
 
 /// 32 random bytes from the operating system, hex-encoded (64 bytes of key).

@@ -63,7 +63,7 @@ where
     let mut ip = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
     let principal = match check(policy, &req, &state, &mut rate, &mut ip).await {
         Ok(principal) => principal,
-        Err(rejection) => return refuse(policy, &state, rejection, rate),
+        Err(rejection) => return refuse(&req, policy, &state, rejection, rate),
     };
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
@@ -75,7 +75,7 @@ where
             if let (Replay::OncePerJti, Some(p)) = (policy.replay, &principal)
                 && let Err(rejection) = spend_jti(&state, p, ip)
             {
-                return refuse(policy, &state, rejection, rate);
+                return refuse(&req, policy, &state, rejection, rate);
             }
             handler(args).await.respond_to(&req).map_into_boxed_body()
         }
@@ -102,11 +102,13 @@ fn spend_jti(state: &SecurityState, principal: &Principal, ip: IpAddr) -> Result
 /// The answer to a refused request: its problem+json, with the route's
 /// rate-limit headers.
 fn refuse(
+    req: &HttpRequest,
     policy: &Policy,
     state: &SecurityState,
     rejection: Rejection,
     rate: Option<(Quota, Outcome)>,
 ) -> HttpResponse {
+    crate::audit::note_rejection(req, rejection);
     tracing::warn!(
         target: "secure_api::security",
         route = policy.route,
@@ -172,6 +174,7 @@ async fn check(
             Some(authenticate(policy, req, state, ip).await?)
         }
     };
+    crate::audit::note_principal(req, principal.as_ref());
     if let Some(quota) = policy.rate {
         let key = match (&principal, policy.rate_key) {
             (Some(p), RateKeyKind::Auto | RateKeyKind::Principal) => {

@@ -304,6 +304,8 @@ pub(crate) struct SecurityState {
     pub(crate) limiters: RateLimiters,
     pub(crate) failed_auth: FailedAuth,
     pub(crate) replay: ReplayStore,
+    /// Audit events, metrics and alerts (issue 7).
+    pub(crate) trail: crate::audit::Trail,
 }
 
 /// The secure-api middleware. Register it on every `App` that has
@@ -379,6 +381,7 @@ impl Security {
                     config.limits().auth_failures,
                     std::time::Duration::from_secs(config.limits().auth_failure_window_secs),
                 ),
+                trail: crate::audit::Trail::new(&config),
                 config,
             }),
             plain_http: None,
@@ -412,6 +415,11 @@ impl Security {
     /// The configuration this middleware enforces.
     pub fn config(&self) -> &SecurityConfig {
         &self.state.config
+    }
+
+    /// The metrics of this middleware and its clones (see [`Metrics`](crate::Metrics)).
+    pub fn metrics(&self) -> crate::Metrics {
+        self.state.trail.metrics().clone()
     }
 }
 
@@ -471,21 +479,26 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let state = Arc::clone(&self.state);
+        // The audit event is emitted once the response is ready (issue 7).
+        let audit = crate::audit::Pending::begin(&mut req, &state.config);
         let https = is_https(req.request(), &state.config);
         if !https && let Some(authority) = &self.plain_http {
             let answer = plain_http_answer(req.request(), authority, &state.config);
             let res = req.into_response(answer);
-            return Box::pin(ready(Ok(finish(res, https, &state))));
+            let res = audit.finish(finish(res, https, &state), &state.trail);
+            return Box::pin(ready(Ok(res)));
         }
         // Credentials in the URL are refused on every path, routed or not
         // (RFC 6750 §5.3).
         if crate::guard::has_credential_in_query(req.query_string()) {
             tracing::warn!(target: "secure_api::security", "credential in the query string refused");
+            crate::audit::note_rejection(req.request(), Rejection::CredentialInUrl);
             let problem = Rejection::CredentialInUrl.problem(state.config.realm());
             let res = req.into_response(problem.to_response());
-            return Box::pin(ready(Ok(finish(res, https, &state))));
+            let res = audit.finish(finish(res, https, &state), &state.trail);
+            return Box::pin(ready(Ok(res)));
         }
         req.extensions_mut().insert(Arc::clone(&state));
         let fut: LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>> = match &self.cors
@@ -501,19 +514,23 @@ where
         };
         Box::pin(async move {
             match fut.await {
-                Ok(res) => Ok(finish(
-                    crate::methods::method_not_allowed(res),
-                    https,
-                    &state,
-                )),
+                Ok(res) => {
+                    let res = finish(crate::methods::method_not_allowed(res), https, &state);
+                    Ok(audit.finish(res, &state.trail))
+                }
                 // The request is gone with the error; answer through an error
                 // whose response is the same problem+json with the same headers.
-                Err(err) => Err(HardenedError {
-                    status: err.as_response_error().status_code(),
-                    https,
-                    state,
+                Err(err) => {
+                    let status = err.as_response_error().status_code();
+                    let request_id = audit.fail(status, &state.trail);
+                    Err(HardenedError {
+                        status,
+                        https,
+                        state,
+                        request_id,
+                    }
+                    .into())
                 }
-                .into()),
             }
         })
     }
@@ -597,6 +614,15 @@ fn plain_http_answer(
             .insert_header((header::LOCATION, https_location(req, authority)))
             .finish();
     }
+    crate::audit::note(
+        req,
+        crate::audit::Outcome::Forbidden,
+        Some(if credentials {
+            crate::audit::SecurityEvent::CredentialsOverPlainHttp
+        } else {
+            crate::audit::SecurityEvent::PlainHttpRefused
+        }),
+    );
     // The path only: the query may hold a credential, which is never logged.
     tracing::warn!(
         target: "secure_api::security",
@@ -659,6 +685,7 @@ struct HardenedError {
     status: StatusCode,
     https: bool,
     state: Arc<SecurityState>,
+    request_id: crate::RequestId,
 }
 
 impl std::fmt::Debug for HardenedError {
@@ -682,7 +709,9 @@ impl actix_web::ResponseError for HardenedError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut res = problem::for_status(self.status).to_response();
+        let mut res = self
+            .request_id
+            .stamp(problem::for_status(self.status).to_response());
         self.state
             .config
             .secure_headers()

@@ -96,11 +96,22 @@
 //! (308 to HTTPS, 403 for credentials sent in clear), and [`server::Tls`]
 //! (cargo feature `tls`, on by default) configures the HTTPS listener with
 //! rustls from PEM files or a generated development certificate.
+//!
+//! The middleware also keeps the audit trail: one structured event per
+//! request ([`audit`], target `secure_api::audit`, rendered as one JSON line
+//! by [`audit::layer`]) with its [`RequestId`], the client IP, the route,
+//! the principal and the outcome, never a credential ([`scrub`]); counts in
+//! the app's own Prometheus registry ([`Metrics`]); and alerts when one
+//! client IP or principal crosses a threshold of security events
+//! ([`alert`]).
+//!
 //! See [`secure`] for the attribute's full syntax, [`Redact`](derive@Redact)
 //! and [`Input`](derive@Input) for the derives.
 
 #[doc(hidden)]
 pub mod __private;
+pub mod alert;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod config;
@@ -108,9 +119,12 @@ pub mod cors;
 mod guard;
 mod headers;
 mod methods;
+pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
 pub mod redact;
+pub mod request_id;
+pub mod scrub;
 #[cfg(feature = "tls")]
 pub mod server;
 pub mod validation;
@@ -121,7 +135,9 @@ pub use authz::Role;
 pub use config::{ConfigError, ForwardedHeader, Limits, SecurityConfig, SecurityConfigBuilder};
 pub use cors::CorsPolicy;
 pub use headers::{Hsts, HttpsAuthority, SecureHeaders, Security};
+pub use metrics::Metrics;
 pub use problem::{FieldError, Problem};
 pub use redact::{Redact, Reply, Viewer};
+pub use request_id::RequestId;
 pub use secure_api_macros::{Input, Redact, roles, secure};
 pub use validation::Input;

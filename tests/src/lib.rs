@@ -322,6 +322,18 @@ impl Answer {
             .unwrap_or("")
     }
 
+    /// The body without its `request_id` member (a random id could hold any
+    /// short string), for asserting that a value is not echoed.
+    pub fn body_without_request_id(&self) -> String {
+        match self.json() {
+            Value::Object(mut o) => {
+                o.remove("request_id");
+                Value::Object(o).to_string()
+            }
+            _ => self.body.clone(),
+        }
+    }
+
     /// The body parsed as JSON (`null` when it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
@@ -341,4 +353,287 @@ pub fn get_as(path: &str, token: &str) -> test::TestRequest {
     test::TestRequest::get()
         .uri(path)
         .insert_header(("authorization", format!("Bearer {token}")))
+}
+
+/// Log output captured on the current thread, for tests that assert what
+/// reaches a log (the audit trail, alerts, and every other event).
+pub mod logs {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use serde_json::Value;
+    use tracing::subscriber::DefaultGuard;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::fmt::MakeWriter;
+    use tracing_subscriber::prelude::*;
+
+    /// Everything written by the subscriber of [`Captured::install`].
+    #[derive(Clone, Default)]
+    pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    /// A writer into a [`Captured`] buffer.
+    pub struct Writer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Writer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Writer;
+        fn make_writer(&'a self) -> Writer {
+            Writer(Arc::clone(&self.0))
+        }
+    }
+
+    impl Captured {
+        /// Captures, on this thread until the guard drops, what an app
+        /// would log: the audit lines of `secure_api::audit::layer`, and
+        /// every other event of every target at every level (TRACE
+        /// included) as tracing-subscriber's JSON lines.
+        pub fn install() -> (Self, DefaultGuard) {
+            let captured = Self::default();
+            let others = Targets::new()
+                .with_default(LevelFilter::TRACE)
+                .with_target(secure_api::audit::TARGET, LevelFilter::OFF);
+            let subscriber = tracing_subscriber::registry()
+                .with(secure_api::audit::layer(captured.clone()))
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .with_writer(captured.clone())
+                        .with_filter(others),
+                );
+            let guard = tracing::subscriber::set_default(subscriber);
+            (captured, guard)
+        }
+
+        /// Everything captured, as text.
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_owned()
+        }
+
+        /// Every captured line parsed as JSON; a line that is not a JSON
+        /// object fails the test (a forged or broken line).
+        pub fn lines(&self) -> Vec<Value> {
+            self.text()
+                .lines()
+                .map(|l| match serde_json::from_str::<Value>(l) {
+                    Ok(v @ Value::Object(_)) => v,
+                    _ => panic!("a log line that is not a JSON object: {l:?}"),
+                })
+                .collect()
+        }
+
+        /// The audit lines (flat, with `ts`), in order.
+        pub fn audit(&self) -> Vec<Value> {
+            self.lines()
+                .into_iter()
+                .filter(|l| l["target"] == secure_api::audit::TARGET && l.get("ts").is_some())
+                .collect()
+        }
+
+        /// The audit line of the request with `request_id`; fails the test
+        /// unless there is exactly one.
+        pub fn audit_of(&self, request_id: &str) -> Value {
+            let found: Vec<Value> = self
+                .audit()
+                .into_iter()
+                .filter(|l| l["request_id"] == request_id)
+                .collect();
+            assert_eq!(found.len(), 1, "audit lines of {request_id}: {found:?}");
+            found.into_iter().next().unwrap_or(Value::Null)
+        }
+
+        /// The `fields` of the captured events of `target` (the alerts of
+        /// `secure_api::alert`, ...).
+        pub fn events(&self, target: &str) -> Vec<Value> {
+            self.lines()
+                .into_iter()
+                .filter(|l| l["target"] == target)
+                .map(|l| l["fields"].clone())
+                .collect()
+        }
+    }
+}
+
+/// A strict reader of the Prometheus text exposition format (version
+/// 0.0.4): every line must be a `# HELP`, a `# TYPE`, a comment, blank, or a
+/// well-formed sample, with the metric's `# TYPE` before its samples.
+/// `prometheus-parse` skips lines it cannot read (a label value with `}` in
+/// it, for one), so the tests read each scrape with this too.
+pub mod exposition {
+    use std::collections::{BTreeMap, HashMap};
+
+    /// One sample line.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Sample {
+        /// The metric name (`secure_api_requests_total`,
+        /// `..._bucket`, ...).
+        pub name: String,
+        /// The labels, unescaped.
+        pub labels: BTreeMap<String, String>,
+        /// The value.
+        pub value: f64,
+    }
+
+    /// Reads `text`; the first line that does not fit is the error.
+    ///
+    /// # Errors
+    /// The offending line and what is wrong with it.
+    pub fn parse(text: &str) -> Result<Vec<Sample>, String> {
+        let mut types: HashMap<String, String> = HashMap::new();
+        let mut samples = Vec::new();
+        for line in text.lines() {
+            let fail = |what: &str| format!("{what}: {line:?}");
+            if line.trim().is_empty() {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').ok_or_else(|| fail("TYPE"))?;
+                if !is_name(name, true)
+                    || !["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind)
+                {
+                    return Err(fail("TYPE"));
+                }
+                if types.insert(name.to_owned(), kind.to_owned()).is_some() {
+                    return Err(fail("a second TYPE"));
+                }
+                continue;
+            }
+            if line.starts_with('#') {
+                continue;
+            }
+            let sample = sample(line).ok_or_else(|| fail("not a sample"))?;
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| sample.name.strip_suffix(s))
+                .filter(|base| types.get(*base).is_some_and(|t| t == "histogram"))
+                .unwrap_or(&sample.name);
+            if !types.contains_key(family) {
+                return Err(fail("a sample before its TYPE"));
+            }
+            samples.push(sample);
+        }
+        Ok(samples)
+    }
+
+    /// `name{labels} value [timestamp]`.
+    fn sample(line: &str) -> Option<Sample> {
+        let end = line.find(['{', ' ']).unwrap_or(line.len());
+        let name = &line[..end];
+        if !is_name(name, true) {
+            return None;
+        }
+        let mut rest = &line[end..];
+        let mut labels = BTreeMap::new();
+        if let Some(mut inside) = rest.strip_prefix('{') {
+            loop {
+                if let Some(after) = inside.strip_prefix('}') {
+                    rest = after;
+                    break;
+                }
+                let eq = inside.find('=')?;
+                let label = &inside[..eq];
+                if !is_name(label, false) {
+                    return None;
+                }
+                let mut chars = inside[eq + 1..].strip_prefix('"')?.char_indices();
+                let mut value = String::new();
+                let close = loop {
+                    match chars.next()? {
+                        (i, '"') => break i,
+                        (_, '\\') => match chars.next()?.1 {
+                            '\\' => value.push('\\'),
+                            '"' => value.push('"'),
+                            'n' => value.push('\n'),
+                            _ => return None,
+                        },
+                        (_, '\n') => return None,
+                        (_, c) => value.push(c),
+                    }
+                };
+                labels.insert(label.to_owned(), value);
+                inside = &inside[eq + 1 + 1 + close + 1..];
+                inside = inside.strip_prefix(',').unwrap_or(inside);
+            }
+        }
+        let mut parts = rest.strip_prefix(' ')?.trim_start().split(' ');
+        let value = match parts.next()? {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            "NaN" => f64::NAN,
+            v => v.parse().ok()?,
+        };
+        match (parts.next(), parts.next()) {
+            (None, _) => {}
+            (Some(ts), None) if ts.parse::<i64>().is_ok() => {}
+            _ => return None,
+        }
+        Some(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        })
+    }
+
+    /// `[a-zA-Z_:][a-zA-Z0-9_:]*` for metrics, without `:` for labels.
+    fn is_name(s: &str, colon: bool) -> bool {
+        let ok = |c: char, first: bool| {
+            c.is_ascii_alphabetic()
+                || c == '_'
+                || (colon && c == ':')
+                || (!first && c.is_ascii_digit())
+        };
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| ok(c, true)) && chars.all(|c| ok(c, false))
+    }
+
+    /// The value of the sample `name` whose labels include `labels`.
+    pub fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        samples
+            .iter()
+            .find(|s| {
+                s.name == name
+                    && labels
+                        .iter()
+                        .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            })
+            .map(|s| s.value)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn reads_the_format_and_refuses_what_is_not() {
+            let text = "# HELP m_total Help.\n# TYPE m_total counter\nm_total{a=\"/x/{id}\",b=\"q\\\"\\\\\"} 3\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 0.5\nh_count 2\n";
+            let samples = parse(text).unwrap_or_default();
+            assert_eq!(samples.len(), 4);
+            assert_eq!(
+                value(&samples, "m_total", &[("a", "/x/{id}"), ("b", "q\"\\")]),
+                Some(3.0)
+            );
+            for bad in [
+                "m_total 1\n",
+                "# TYPE m counter\nm{a=\"x} 1\n",
+                "# TYPE m counter\nm{a=x} 1\n",
+                "# TYPE m counter\nm 1 2 3\n",
+                "# TYPE m counter\nm one\n",
+                "# TYPE m counter\n# TYPE m counter\n",
+            ] {
+                assert!(parse(bad).is_err(), "{bad:?}");
+            }
+        }
+    }
 }

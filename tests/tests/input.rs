@@ -265,7 +265,7 @@ async fn a_broken_rule_is_422_naming_only_that_field() {
     );
     assert_eq!(a.json()["status"], 422);
     assert!(
-        !a.body.contains("params") && !a.body.contains("-1"),
+        !a.body.contains("params") && !a.body_without_request_id().contains("-1"),
         "{}",
         a.body
     );
@@ -506,7 +506,7 @@ async fn query_form_and_path_structs_are_validated() {
     );
     let a = send(&app, get("/page?limit=abc")).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!a.body.contains("abc"));
+    assert!(!a.body_without_request_id().contains("abc"));
 
     let form_post = |body: &str| {
         TestRequest::post()
@@ -679,7 +679,7 @@ async fn a_struct_path_segment_of_the_wrong_type_is_404_as_in_actix_web() {
     let a = send(&app, get("/orders/abc")).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert_eq!(a.header("content-type"), "application/problem+json");
-    assert!(!a.body.contains("abc"), "{}", a.body);
+    assert!(!a.body_without_request_id().contains("abc"), "{}", a.body);
     // A segment of the right type that breaks a rule is 422.
     let a = send(&app, get("/orders/0")).await;
     assert_eq!(

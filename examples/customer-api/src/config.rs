@@ -236,7 +236,8 @@ impl Settings {
 }
 
 /// The framework's configuration: this API's realm, issuer and audience as
-/// defaults, overridden by the `SECURE_API_*` variables.
+/// defaults, overridden by the `SECURE_API_*` variables; alerts go to the
+/// [`Pager`](crate::alerts::Pager).
 ///
 /// With `development_mode`, a missing key means a random development secret
 /// instead of an error.
@@ -249,6 +250,7 @@ pub(crate) fn security_config(development_mode: bool) -> Result<SecurityConfig, 
         .issuer(ISSUER)
         .audience(REALM)
         .development_mode(development_mode)
+        .alert_sink(crate::alerts::Pager)
         .read_env()?
         .build()
 }

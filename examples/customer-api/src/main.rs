@@ -7,6 +7,7 @@
 //! --role ROLE` prints a token signed with `SECURE_API_JWT_SECRET`. The
 //! contract it follows is `shared/customer-api.md`.
 
+mod alerts;
 mod config;
 mod model;
 mod routes;
@@ -24,6 +25,8 @@ use secure_api::auth::api_key::NewApiKey;
 use secure_api::server::{Tls, TlsFile};
 use secure_api::{HttpsAuthority, Security, SecurityConfig};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{FilterExt, filter_fn};
+use tracing_subscriber::prelude::*;
 
 use config::{
     ApiKeyArgs, ApiKeyCommand, Cli, Command, Settings, StartError, TlsSource, TokenArgs, env,
@@ -121,13 +124,20 @@ fn load_tls(source: &TlsSource) -> Result<Tls, StartError> {
     })
 }
 
-/// JSON lines on stderr, filtered by `RUST_LOG` (default `info`).
+/// JSON lines on stderr: the framework's audit line for every request
+/// (flat, whatever `RUST_LOG` says), and every other event filtered by
+/// `RUST_LOG` (default `info`).
 fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let not_audit = filter_fn(|meta| meta.target() != secure_api::audit::TARGET);
+    tracing_subscriber::registry()
+        .with(secure_api::audit::layer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(std::io::stderr)
+                .with_filter(filter.and(not_audit)),
+        )
         .init();
 }
 

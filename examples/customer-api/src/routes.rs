@@ -7,7 +7,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, Responder, delete, get, post, web};
-use secure_api::{Input, Principal, Problem, Reply, secure};
+use secure_api::{Input, Metrics, Principal, Problem, Reply, secure};
 use serde::Deserialize;
 use validator::Validate;
 
@@ -25,7 +25,16 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(delete_customer)
         .service(reports_summary)
         .service(list_customers_v0)
-        .service(export_v0);
+        .service(export_v0)
+        .service(metrics);
+}
+
+/// `GET /metrics`: request counts, latency and security events in the
+/// Prometheus text format, for admins (a scraper holds an admin token).
+#[secure(role = "admin")]
+#[get("/metrics")]
+async fn metrics(metrics: Metrics) -> HttpResponse {
+    metrics.response()
 }
 
 /// `GET /health`: `{"status":"ok"}`, to anyone, 600 requests a minute per

@@ -435,7 +435,15 @@ async fn read_one(server: &Server, client: &Client) -> TestResult {
         StatusCode::NOT_FOUND,
     )
     .await?;
-    assert_eq!(other, missing);
+    // The same body but for the request's own id.
+    let without_id = |mut body: Value| {
+        if let Some(o) = body.as_object_mut() {
+            o.remove("request_id");
+        }
+        body
+    };
+    assert_ne!(other["request_id"], missing["request_id"]);
+    assert_eq!(without_id(other.clone()), without_id(missing));
     assert_eq!(other["detail"], NOT_FOUND_DETAIL);
 
     let editor = token("dev-editor", &["editor"])?;
@@ -463,7 +471,11 @@ async fn read_one(server: &Server, client: &Client) -> TestResult {
         StatusCode::NOT_FOUND,
     )
     .await?;
-    assert_eq!(other, missing, "the handler's 404 is the framework's 404");
+    assert_eq!(
+        without_id(other),
+        without_id(missing),
+        "the handler's 404 is the framework's 404"
+    );
     Ok(())
 }
 
@@ -885,6 +897,308 @@ async fn plain_http(server: &Server) -> TestResult {
     Ok(())
 }
 
+/// The members every audit line has (the contract's "Audit log").
+const AUDIT_MEMBERS: [&str; 11] = [
+    "ts",
+    "request_id",
+    "client_ip",
+    "method",
+    "path",
+    "route",
+    "principal",
+    "outcome",
+    "status",
+    "latency_us",
+    "security_event",
+];
+
+/// The server's stderr so far, each line parsed as JSON; a line that is
+/// not a JSON object (a forged or broken line) fails the test.
+fn log_lines(server: &Server) -> TestResult<Vec<Value>> {
+    let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
+    log.lines()
+        .map(|l| match serde_json::from_str::<Value>(l) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(format!("a log line that is not a JSON object: {l:?}").into()),
+        })
+        .collect()
+}
+
+/// The audit line of the request `id`: exactly one, with every member.
+fn audit_line(lines: &[Value], id: &str) -> TestResult<Value> {
+    let found: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l.get("ts").is_some() && l["request_id"] == id)
+        .collect();
+    assert_eq!(found.len(), 1, "audit lines of {id}: {found:?}");
+    let line = found[0].clone();
+    for member in AUDIT_MEMBERS {
+        assert!(line.get(member).is_some(), "{member} missing: {line}");
+    }
+    Ok(line)
+}
+
+/// Sends `request` as raw bytes to `addr` and returns the status line of
+/// the answer.
+fn raw_request(addr: &str, request: &[u8]) -> TestResult<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(request)?;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    Ok(answer.lines().next().unwrap_or_default().to_owned())
+}
+
+/// The audit log on stderr, request ids, `/metrics` and alerts, from
+/// outside the process (the contract's "Audit log"; issue 7).
+#[tokio::test]
+async fn audit_log_metrics_and_alerts() -> TestResult {
+    let dir = work_dir("audit")?;
+    let mut cmd = command(&dir);
+    cmd.env("SECURE_API_JWT_SECRET", SECRET);
+    let server = start(cmd, dir, None)?;
+    let client = https_client(&server)?;
+    let viewer = token("c-1001", &["viewer"])?;
+    let other = token("c-1002", &["viewer"])?;
+    let admin = token("dev-admin", &["admin"])?;
+    let editor = token("dev-editor", &["editor"])?;
+
+    // A token in the header and another in the query: 400; the query is
+    // logged with the credential's value redacted and the rest intact.
+    let res = client
+        .get(format!(
+            "{}/v1/customers?limit=2&access_token={other}&page=1",
+            server.https
+        ))
+        .bearer_auth(&viewer)
+        .header("X-Request-Id", "e2e-query")
+        .send()
+        .await?;
+    assert_eq!(header(res.headers(), "x-request-id"), "e2e-query");
+    let body = problem(res, StatusCode::BAD_REQUEST).await?;
+    assert_eq!(body["request_id"], "e2e-query");
+
+    // Served, with the client's id kept.
+    let res = client
+        .get(format!("{}/v1/customers/c-1001", server.https))
+        .bearer_auth(&viewer)
+        .header("X-Request-Id", "e2e-served")
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(res.headers(), "x-request-id"), "e2e-served");
+
+    // A request id with an escaped CR LF and JSON: not echoed.
+    let res = client
+        .get(format!("{}/health", server.https))
+        .header("X-Request-Id", r#"x\r\n{"forged":true}"#)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    let generated = header(res.headers(), "x-request-id").to_owned();
+    assert!(
+        !generated.contains("forged") && generated.len() == 36,
+        "{generated}"
+    );
+    // A real CR LF ends the header: the next "header" is not one, and the
+    // HTTP parser refuses the request before the app sees it.
+    let http_addr = server.http.trim_start_matches("http://");
+    let status = raw_request(
+        http_addr,
+        b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: abc\r\n{\"forged\":true}\r\nConnection: close\r\n\r\n",
+    )?;
+    assert!(status.contains(" 400 "), "{status}");
+    // The plain HTTP listener logs its answers too.
+    let res = http_client()?
+        .get(format!("{}/v1/customers?limit=2", server.http))
+        .header("X-Request-Id", "e2e-plain")
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+
+    // A validation failure on a card number: 422, the number in no line.
+    let res = client
+        .post(format!("{}/v1/customers", server.https))
+        .bearer_auth(&editor)
+        .header("X-Request-Id", "e2e-card")
+        .json(
+            &json!({ "name": "Eve", "email": "eve@example.com", "ssn": "123-45-6789",
+                       "card_number": "4012888888881882", "balance_cents": 0 }),
+        )
+        .send()
+        .await?;
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY).await?;
+
+    // `/metrics`: admins only, the Prometheus text format.
+    let metrics = format!("{}/metrics", server.https);
+    problem(client.get(&metrics).send().await?, StatusCode::UNAUTHORIZED).await?;
+    problem(
+        client.get(&metrics).bearer_auth(&viewer).send().await?,
+        StatusCode::FORBIDDEN,
+    )
+    .await?;
+    let res = client.get(&metrics).bearer_auth(&admin).send().await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_secure_headers(&res, true);
+    assert_eq!(
+        header(res.headers(), "content-type"),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = res.text().await?;
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))?;
+    let value = |name: &str, labels: &[(&str, &str)]| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .and_then(|s| match s.value {
+                prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) => {
+                    Some(v)
+                }
+                _ => None,
+            })
+    };
+    // prometheus-parse skips a line whose label value holds a `}`: look
+    // for the exact line (the encoder sorts labels by name).
+    assert!(
+        text.lines().any(|l| l
+            == r#"secure_api_requests_total{method="GET",outcome="allowed",route="/v1/customers/{id}",status="200"} 1"#),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            "secure_api_requests_total",
+            &[("route", "/v1/customers"), ("status", "308")]
+        ),
+        Some(1.0),
+        "the plain listener counts in the same registry: {text}"
+    );
+    assert_eq!(
+        value(
+            "secure_api_security_events_total",
+            &[("kind", "credential_in_url")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            "secure_api_security_events_total",
+            &[("kind", "authorization_denial")]
+        ),
+        Some(1.0),
+        "the viewer's scrape"
+    );
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "secure_api_request_duration_seconds"
+                && matches!(s.value, prometheus_parse::Value::Histogram(_)))
+    );
+
+    // 25 bad tokens from one IP: exactly one alert for it, and one page.
+    // (Last: the 20th failure locks this client out for a minute.)
+    for i in 0..25 {
+        let res = client
+            .get(format!("{}/v1/customers", server.https))
+            .bearer_auth(format!("{viewer}x"))
+            .header("X-Request-Id", format!("e2e-bad-{i}"))
+            .send()
+            .await?;
+        let expected = if i < 20 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(res.status(), expected, "bad token {i}");
+    }
+
+    let lines = log_lines(&server)?;
+    let line = audit_line(&lines, "e2e-query")?;
+    assert_eq!(
+        line["path"],
+        "/v1/customers?limit=2&access_token=[REDACTED]&page=1"
+    );
+    assert_eq!(
+        (&line["outcome"], &line["status"], &line["security_event"]),
+        (&json!("invalid_input"), &json!(400), &json!(true))
+    );
+    let line = audit_line(&lines, "e2e-served")?;
+    assert_eq!(
+        (
+            &line["route"],
+            &line["principal"],
+            &line["outcome"],
+            &line["security_event"]
+        ),
+        (
+            &json!("/v1/customers/{id}"),
+            &json!("c-1001"),
+            &json!("allowed"),
+            &json!(false)
+        )
+    );
+    assert_eq!(line["client_ip"], "127.0.0.1");
+    let ts = line["ts"].as_str().unwrap_or_default();
+    assert!(
+        ts.ends_with('Z') && ts.len() == 27 && &ts[10..11] == "T",
+        "{ts}"
+    );
+    audit_line(&lines, &generated)?;
+    let line = audit_line(&lines, "e2e-plain")?;
+    assert_eq!(
+        (&line["status"], &line["route"]),
+        (&json!(308), &json!("/v1/customers"))
+    );
+    let line = audit_line(&lines, "e2e-card")?;
+    assert_eq!(
+        (&line["outcome"], &line["status"]),
+        (&json!("invalid_input"), &json!(422))
+    );
+    let line = audit_line(&lines, "e2e-bad-0")?;
+    assert_eq!(
+        (
+            &line["outcome"],
+            &line["principal"],
+            &line["security_event"]
+        ),
+        (&json!("unauthenticated"), &Value::Null, &json!(true))
+    );
+    assert_eq!(audit_line(&lines, "e2e-bad-24")?["outcome"], "rate_limited");
+    // Every request of this test has its line (the raw one never reached the app).
+    let audited = lines.iter().filter(|l| l.get("ts").is_some()).count();
+    assert_eq!(audited, 5 + 3 + 25, "one line per request");
+
+    let alerts: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "secure_api::alert")
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["fields"]["client_ip"], "127.0.0.1");
+    assert_eq!(alerts[0]["fields"]["count"], 20);
+    assert_eq!(alerts[0]["fields"]["alert"], "authentication_failures");
+    let pages = lines
+        .iter()
+        .filter(|l| l["target"] == "customer_api::pager")
+        .count();
+    assert_eq!(pages, 1);
+
+    let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
+    for secret in [&viewer, &other, &admin, &editor] {
+        assert!(!log.contains(secret.as_str()), "a token reached the log");
+    }
+    assert!(!log.contains("eyJ"), "a piece of a token reached the log");
+    assert!(
+        !log.contains("4012888888881882"),
+        "a card number reached the log"
+    );
+    assert!(!log.contains("123-45-6789"), "an SSN reached the log");
+    assert!(!log.contains("forged"), "a forged id reached the log");
+    Ok(())
+}
+
 /// `customer-api token` prints only a token that an independent verifier
 /// accepts; without a secret it fails naming `SECURE_API_JWT_SECRET`.
 #[test]
@@ -1159,7 +1473,7 @@ fn bad_configuration_stops_start_up() -> TestResult {
         &'static [(&'static str, &'static str)],
         &'static [&'static str],
     );
-    let cases: [Case; 11] = [
+    let cases: [Case; 13] = [
         (
             &[("SECURE_API_API_KEYS_FILE", "missing.toml")],
             &["SECURE_API_API_KEYS_FILE", "missing.toml"],
@@ -1209,6 +1523,14 @@ fn bad_configuration_stops_start_up() -> TestResult {
         (
             &[("SECURE_API_CORS_ORIGINS", "https://app.example.test/path")],
             &["SECURE_API_CORS_ORIGINS", "https://app.example.test/path"],
+        ),
+        (
+            &[("SECURE_API_ALERT_AUTH_FAILURES", "many")],
+            &["SECURE_API_ALERT_AUTH_FAILURES", "many"],
+        ),
+        (
+            &[("SECURE_API_ALERT_WINDOW_SECONDS", "0")],
+            &["SECURE_API_ALERT_WINDOW_SECONDS"],
         ),
     ];
     for (vars, expected) in cases {

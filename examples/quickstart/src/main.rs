@@ -18,6 +18,7 @@
 
 use actix_web::{App, HttpServer, Responder, get, web};
 use secure_api::{Principal, Security, SecurityConfig, roles, secure};
+use tracing_subscriber::prelude::*;
 
 roles! { admin > editor > viewer; }
 
@@ -30,9 +31,13 @@ async fn get_customer(id: web::Path<String>, who: Principal) -> impl Responder {
 }
 
 /// Reads the configuration from the environment, then serves on
-/// `127.0.0.1:3000` until Ctrl-C.
+/// `127.0.0.1:3000` until Ctrl-C, with one JSON audit line per request on
+/// stderr.
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
+    tracing_subscriber::registry()
+        .with(secure_api::audit::layer(std::io::stderr))
+        .init();
     // A bad or missing variable stops start-up with a message naming it.
     let config = SecurityConfig::from_env().map_err(|e| std::io::Error::other(e.to_string()))?;
     let security = Security::new(config);
