@@ -48,8 +48,10 @@ pub const MAX_WINDOW_SECS: u64 = 86_400;
 /// The highest threshold accepted.
 pub const MAX_THRESHOLD: u32 = 100_000;
 /// The most subjects (client IPs and principals) tracked at once. Past it,
-/// idle subjects are dropped; if none is idle, new subjects are not counted
-/// until some are (and a warning says so once).
+/// idle subjects are dropped; if none is idle, the quietest subject (fewest
+/// events in the window, then the longest since its last) makes room, so a
+/// flood of one-off sources cannot hide a source that keeps failing (a
+/// warning says so once).
 pub const MAX_SUBJECTS: usize = 10_000;
 
 /// What an alert counts.
@@ -388,12 +390,29 @@ impl Detector {
                     tracing::warn!(
                         target: TARGET,
                         max_subjects = MAX_SUBJECTS,
-                        "alert detector full: security events of new clients are not counted until others go idle"
+                        "alert detector full: the quietest sources are forgotten to make room"
                     );
                 }
-                return None;
+                let quietest = state
+                    .tracks
+                    .iter()
+                    .min_by_key(|(_, track)| {
+                        let events: usize = track.kinds.iter().map(|w| w.times.len()).sum();
+                        let last = track
+                            .kinds
+                            .iter()
+                            .filter_map(|w| w.times.back())
+                            .max()
+                            .copied();
+                        (events, last)
+                    })
+                    .map(|(subject, _)| subject.clone());
+                if let Some(quietest) = quietest {
+                    state.tracks.remove(&quietest);
+                }
+            } else {
+                state.warned_full = false;
             }
-            state.warned_full = false;
         }
         let track = state.tracks.entry(subject.clone()).or_default();
         let threshold = self.thresholds[kind.index()];
@@ -464,6 +483,39 @@ mod tests {
                 .denials(denials)
                 .window_secs(window_secs),
         )
+    }
+
+    #[test]
+    fn a_full_detector_still_alerts_on_a_source_that_keeps_failing() {
+        let d = detector(20, 50, 300);
+        let mut state = Subjects {
+            tracks: HashMap::new(),
+            warned_full: false,
+        };
+        let now = Instant::now();
+        for n in 0..MAX_SUBJECTS as u32 {
+            let ip = AlertSubject::ClientIp(IpAddr::from(n.to_be_bytes()));
+            assert!(
+                d.count(&mut state, ip, AlertKind::AuthenticationFailures, now)
+                    .is_none()
+            );
+        }
+        assert_eq!(state.tracks.len(), MAX_SUBJECTS);
+        let attacker = AlertSubject::ClientIp(IpAddr::from([198, 51, 100, 7]));
+        let alerts: Vec<Alert> = (0..25u64)
+            .filter_map(|i| {
+                let at = now + Duration::from_millis(i);
+                d.count(
+                    &mut state,
+                    attacker.clone(),
+                    AlertKind::AuthenticationFailures,
+                    at,
+                )
+            })
+            .collect();
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].subject, attacker);
+        assert!(state.tracks.len() <= MAX_SUBJECTS);
     }
 
     #[test]

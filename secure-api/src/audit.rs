@@ -18,6 +18,7 @@
 //! | `route` | the route pattern that matched (`/v1/customers/{id}`), or `null` |
 //! | `principal` | the token's `sub` or the API key's id, or `null` |
 //! | `auth_method` | `jwt` or `api_key`, or `null` |
+//! | `api_key_sha256` | for an API key, the first 12 hex digits of its SHA-256, as at the start of its `sha256` in the key file (which of an id's keys was used), else `null` |
 //! | `outcome` | an [`Outcome`]: `allowed`, `unauthenticated`, `forbidden`, `rate_limited`, `invalid_input`, `error` |
 //! | `status` | the HTTP status code |
 //! | `latency_us` | microseconds from the request's arrival to its response head |
@@ -62,11 +63,14 @@ use crate::rate_limit::client_ip::{bucket_ip, client_ip};
 use crate::request_id::RequestId;
 use crate::scrub;
 
+/// The most characters of a request method written to a log.
+const MAX_LOGGED_METHOD_CHARS: usize = 32;
+
 /// The `tracing` target of audit events.
 pub const TARGET: &str = "secure_api::audit";
 
 /// The members of an audit line, in order (see the module documentation).
-pub const MEMBERS: [&str; 13] = [
+pub const MEMBERS: [&str; 14] = [
     "ts",
     "request_id",
     "client_ip",
@@ -75,6 +79,7 @@ pub const MEMBERS: [&str; 13] = [
     "route",
     "principal",
     "auth_method",
+    "api_key_sha256",
     "outcome",
     "status",
     "latency_us",
@@ -229,6 +234,7 @@ struct Noted {
 struct NotedPrincipal {
     subject: String,
     method: AuthMethod,
+    api_key_sha256: Option<String>,
 }
 
 /// Notes how the request ended, for its audit event.
@@ -250,6 +256,7 @@ pub(crate) fn note_principal(req: &HttpRequest, principal: Option<&Principal>) {
         req.extensions_mut().insert(NotedPrincipal {
             subject: scrub::escape(&subject).into_owned(),
             method: p.auth_method(),
+            api_key_sha256: p.api_key_sha256().map(str::to_owned),
         });
     }
 }
@@ -352,15 +359,18 @@ impl Pending {
         let latency = self.started.elapsed();
         let (outcome, event) =
             noted.map_or((Outcome::of_status(status), None), |n| (n.outcome, n.event));
+        // Extension methods are tokens of any length (RFC 9110 §9.1).
+        let method = scrub::truncate(self.method.as_str(), MAX_LOGGED_METHOD_CHARS);
         let line = Line {
             ts: rfc3339(self.arrived),
             request_id: self.id.as_str(),
             client_ip: self.client_ip.map(|ip| ip.to_string()),
-            method: self.method.as_str(),
+            method: &method,
             path: &self.path,
             route: route.map(|r| scrub::escape(r).into_owned()),
             principal: principal.as_ref().map(|p| p.subject.as_str()),
             auth_method: principal.as_ref().map(|p| auth_method_name(p.method)),
+            api_key_sha256: principal.as_ref().and_then(|p| p.api_key_sha256.as_deref()),
             outcome,
             status: status.as_u16(),
             latency,
@@ -397,6 +407,7 @@ struct Line<'a> {
     route: Option<String>,
     principal: Option<&'a str>,
     auth_method: Option<&'static str>,
+    api_key_sha256: Option<&'a str>,
     outcome: Outcome,
     status: u16,
     latency: Duration,
@@ -417,6 +428,7 @@ macro_rules! audit_event {
             route = $line.route.as_deref(),
             principal = $line.principal,
             auth_method = $line.auth_method,
+            api_key_sha256 = $line.api_key_sha256,
             outcome = $line.outcome.as_str(),
             status = u64::from($line.status),
             latency_us = u64::try_from($line.latency.as_micros()).unwrap_or(u64::MAX),

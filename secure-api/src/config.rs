@@ -327,7 +327,10 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("leeway_seconds", &self.leeway_seconds)
             .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
             .field("jwks_file", &self.jwks_file)
-            .field("jwks_url", &self.jwks_url)
+            .field(
+                "jwks_url",
+                &self.jwks_url.as_deref().map(crate::auth::jwks::shown_url),
+            )
             .field("jwks_ttl_seconds", &self.jwks_ttl_seconds)
             .field("jwks_cooldown_seconds", &self.jwks_cooldown_seconds)
             .field("token_type", &self.token_type)

@@ -9,6 +9,9 @@
 //! leaves the token usable for a corrected retry.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
@@ -77,7 +80,23 @@ where
             {
                 return refuse(&req, policy, &state, rejection, rate);
             }
-            handler(args).await.respond_to(&req).map_into_boxed_body()
+            // A panicking handler answers 500 (and is audited as an
+            // error) instead of dropping the connection unanswered.
+            match AssertUnwindSafe(handler(args)).catch_unwind().await {
+                Ok(output) => output.respond_to(&req).map_into_boxed_body(),
+                Err(_) => {
+                    tracing::error!(
+                        target: "secure_api::handler",
+                        route = policy.route,
+                        "the handler panicked; answering 500"
+                    );
+                    crate::Problem::new(
+                        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "The server could not complete the request.",
+                    )
+                    .to_response()
+                }
+            }
         }
         // The Security middleware turns a plain-text error body into problem+json.
         Err(err) => err.into().error_response(),
@@ -234,12 +253,15 @@ async fn authenticate(
 }
 
 /// Whether the query string names a credential parameter (after
-/// percent-decoding, case-insensitively).
+/// percent-decoding, case-insensitively). `;` separates parameters as `&`
+/// does, as some servers and proxies read it (W3C HTML 4.01 §B.2.2).
 pub(crate) fn has_credential_in_query(query: &str) -> bool {
-    form_urlencoded::parse(query.as_bytes()).any(|(name, _)| {
-        CREDENTIAL_PARAMS
-            .iter()
-            .any(|c| name.trim().eq_ignore_ascii_case(c))
+    query.split(';').any(|part| {
+        form_urlencoded::parse(part.as_bytes()).any(|(name, _)| {
+            CREDENTIAL_PARAMS
+                .iter()
+                .any(|c| name.trim().eq_ignore_ascii_case(c))
+        })
     })
 }
 
@@ -253,6 +275,7 @@ mod tests {
         assert!(has_credential_in_query("limit=5&API_KEY=x"));
         assert!(has_credential_in_query("acc%65ss_token=x"));
         assert!(has_credential_in_query("jwt"));
+        assert!(has_credential_in_query("x=1;access_token=y"));
         assert!(!has_credential_in_query("limit=5&tokens=3"));
         assert!(!has_credential_in_query(""));
     }

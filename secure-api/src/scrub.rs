@@ -48,15 +48,49 @@ pub fn is_sensitive_header(name: &HeaderName) -> bool {
     SENSITIVE_HEADERS.contains(&name.as_str())
 }
 
-/// Whether the query parameter `name` (percent-decoded) names a credential:
-/// `access_token`, `token`, `api_key`, `apikey`, `jwt` or `id_token`,
-/// compared case-insensitively after trimming spaces, as the check that
-/// answers 400 for them compares (RFC 6750 §2.3).
+/// Query parameter names whose values are redacted in logs besides the
+/// credential parameters refused with 400, compared after lower-casing and
+/// dropping `-`, `_` and spaces (`Access-Token`, `client_secret`, ...).
+const SECRET_PARAMS: [&str; 17] = [
+    "accesstoken",
+    "idtoken",
+    "refreshtoken",
+    "apikey",
+    "xapikey",
+    "key",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "clientsecret",
+    "bearer",
+    "auth",
+    "authorization",
+    "session",
+    "sessionid",
+    "signature",
+];
+
+/// Whether the value of query parameter `name` (percent-decoded) is kept
+/// out of logs: the credential parameters refused with 400 (`access_token`,
+/// `token`, `api_key`, `apikey`, `jwt`, `id_token`; RFC 6750 §2.3),
+/// compared case-insensitively after trimming spaces, and other names that
+/// usually carry secrets (`password`, `client_secret`, `x-api-key`, ...),
+/// compared without case, `-`, `_` or spaces.
 pub fn is_credential_param(name: &str) -> bool {
-    let name = name.trim();
-    CREDENTIAL_PARAMS
+    let trimmed = name.trim();
+    if CREDENTIAL_PARAMS
         .iter()
-        .any(|c| name.eq_ignore_ascii_case(c))
+        .any(|c| trimmed.eq_ignore_ascii_case(c))
+    {
+        return true;
+    }
+    let folded: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
+    SECRET_PARAMS.contains(&folded.as_str())
 }
 
 /// `query` (without the `?`) with the value of every credential parameter
@@ -65,46 +99,104 @@ pub fn is_credential_param(name: &str) -> bool {
 ///
 /// A parameter is recognised after percent-decoding its name
 /// (`acc%65ss_token=..` too), as `application/x-www-form-urlencoded`
-/// (WHATWG URL Standard §5.1) splits it: on `&`, then at the first `=`.
+/// (WHATWG URL Standard §5.1) splits it: on `&` (and on `;`, which some
+/// servers also split on), then at the first `=`.
 pub fn query(query: &str) -> Cow<'_, str> {
     let credential = |pair: &str| {
         let name = pair.split_once('=').map_or(pair, |(name, _)| name);
         form_urlencoded::parse(name.as_bytes()).any(|(n, _)| is_credential_param(&n))
     };
-    if !query
-        .split('&')
-        .any(|pair| pair.contains('=') && credential(pair))
-    {
+    let pairs = || query.split(['&', ';']);
+    if !pairs().any(|pair| pair.contains('=') && credential(pair)) {
         return Cow::Borrowed(query);
     }
-    let pairs: Vec<Cow<'_, str>> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if credential(pair) => Cow::Owned(format!("{name}={REDACTED}")),
-            _ => Cow::Borrowed(pair),
-        })
-        .collect();
-    Cow::Owned(pairs.join("&"))
+    let mut out = String::with_capacity(query.len());
+    let mut rest = query;
+    for pair in pairs() {
+        match pair.split_once('=') {
+            Some((name, _)) if credential(pair) => {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(REDACTED);
+            }
+            _ => out.push_str(pair),
+        }
+        rest = &rest[pair.len()..];
+        // Keep the separator that followed this pair, as it was sent.
+        if let Some(sep) = rest.chars().next() {
+            out.push(sep);
+            rest = &rest[sep.len_utf8()..];
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `value` with every run that has the shape of a secret replaced by
+/// [`REDACTED`], wherever it stands (path segments, parameters without a
+/// name): a JWT (`eyJ` then base64url parts joined by `.`, RFC 7519 §3)
+/// and a generated API key (`sapi_` and 64 hex digits).
+pub fn shapes(value: &str) -> Cow<'_, str> {
+    let run_end = |from: usize| {
+        value[from..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
+            .map_or(value.len(), |n| from + n)
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = value[at..].find(['e', 's']).map(|n| at + n) {
+        let rest = &value[found..];
+        let end = run_end(found);
+        let secret =
+            (rest.starts_with("eyJ") && value[found..end].contains('.') && end - found >= 16)
+                || (rest.starts_with(crate::auth::api_key::KEY_PREFIX) && end - found >= 16);
+        if secret {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&value[copied..found]);
+            o.push_str(REDACTED);
+            copied = end;
+            at = end;
+        } else {
+            at = found + 1;
+        }
+    }
+    match out {
+        None => Cow::Borrowed(value),
+        Some(mut o) => {
+            o.push_str(&value[copied..]);
+            Cow::Owned(o)
+        }
+    }
 }
 
 /// The request target as it is logged: the path, then `?` and the
-/// [`query`] with credentials redacted, [`escape`]d and cut to
-/// [`MAX_LOGGED_PATH_CHARS`].
+/// [`query`] with credentials redacted, secret-shaped runs redacted
+/// ([`shapes`]), [`escape`]d and cut to [`MAX_LOGGED_PATH_CHARS`].
 pub fn path_and_query(req: &HttpRequest) -> String {
     let path = req.path();
     let target = match req.query_string() {
         "" => Cow::Borrowed(path),
         q => Cow::Owned(format!("{path}?{}", query(q))),
     };
-    truncate(&escape(&target), MAX_LOGGED_PATH_CHARS).into_owned()
+    truncate(&escape(&shapes(&target)), MAX_LOGGED_PATH_CHARS).into_owned()
 }
 
-/// `value` with every control character (C0, DEL, C1) and U+2028/U+2029
-/// written as an escape (`\r`, `\n`, `\t`, `\u{1b}`), so it stays on one
-/// log line whatever the log format. Borrowed when there is nothing to
-/// escape.
+/// `value` with every control character (C0, DEL, C1), U+2028/U+2029 and
+/// invisible format character (bidirectional controls such as U+202E,
+/// zero-width characters, U+FEFF; Unicode TR #9, TR #36 §2.3) written as
+/// an escape (`\r`, `\n`, `\t`, `\u{1b}`, `\u{202e}`), so that it stays
+/// on one log line and reads as it is, whatever the log viewer. Borrowed
+/// when there is nothing to escape.
 pub fn escape(value: &str) -> Cow<'_, str> {
-    let needs = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
+    let needs = |c: char| {
+        c.is_control()
+            || matches!(c,
+                '\u{2028}' | '\u{2029}' | '\u{061c}' | '\u{180e}' | '\u{feff}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{fff9}'..='\u{fffb}')
+    };
     if !value.chars().any(needs) {
         return Cow::Borrowed(value);
     }
@@ -223,7 +315,32 @@ mod tests {
     }
 
     #[test]
+    fn other_secret_names_and_semicolons_are_redacted_too() {
+        assert_eq!(
+            query("x=1;access_token=abc&Client-Secret=s&X-API-Key=k&password=p&limit=2"),
+            "x=1;access_token=[REDACTED]&Client-Secret=[REDACTED]&X-API-Key=[REDACTED]&password=[REDACTED]&limit=2"
+        );
+        assert_eq!(query("accessToken=a;b=2"), "accessToken=[REDACTED];b=2");
+    }
+
+    #[test]
+    fn secret_shapes_are_redacted_anywhere() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln";
+        let key = format!("{}{}", crate::auth::api_key::KEY_PREFIX, "ab".repeat(32));
+        assert_eq!(
+            shapes(&format!("/items/{key}/x?{jwt}&q=eyJ&s=sapi_")),
+            "/items/[REDACTED]/x?[REDACTED]&q=eyJ&s=sapi_"
+        );
+        assert!(matches!(shapes("/v1/customers?limit=5"), Cow::Borrowed(_)));
+        assert_eq!(shapes("/eyJustAWord"), "/eyJustAWord");
+    }
+
+    #[test]
     fn control_characters_are_escaped() {
+        assert_eq!(
+            escape("user\u{202e}nimda\u{200b}"),
+            "user\\u{202e}nimda\\u{200b}"
+        );
         assert_eq!(escape("plain"), "plain");
         assert!(matches!(escape("plain"), Cow::Borrowed(_)));
         assert_eq!(escape("a\r\n{\"forged\":true}"), "a\\r\\n{\"forged\":true}");

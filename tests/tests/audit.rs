@@ -269,7 +269,7 @@ async fn every_request_has_one_audit_line_with_the_contract_members() {
             "{line}"
         );
         assert_eq!(
-            &members[..13],
+            &members[..14],
             [
                 "ts",
                 "request_id",
@@ -279,6 +279,7 @@ async fn every_request_has_one_audit_line_with_the_contract_members() {
                 "route",
                 "principal",
                 "auth_method",
+                "api_key_sha256",
                 "outcome",
                 "status",
                 "latency_us",

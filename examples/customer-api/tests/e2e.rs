@@ -1364,6 +1364,43 @@ async fn api_keys_and_the_summary() -> TestResult {
     }
     assert_eq!(with_key(&second).await?.status(), StatusCode::OK);
 
+    // The audit line tells the two keys of `reports-bot` apart by the start
+    // of their SHA-256, as written in the key file.
+    for (k, e, id) in [
+        (&key, &entry, "rotation-old"),
+        (&second, &second_entry, "rotation-new"),
+    ] {
+        let res = client
+            .get(&url)
+            .header("x-api-key", k)
+            .header("x-request-id", id)
+            .send()
+            .await?;
+        assert_eq!(
+            res.status(),
+            if id == "rotation-old" {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::OK
+            }
+        );
+        let sha256 = e.split("sha256 = \"").nth(1).ok_or("no sha256")?;
+        let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
+        let line: Value = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|l| l["request_id"] == id)
+            .ok_or("no audit line")?;
+        if id == "rotation-new" {
+            assert_eq!(line["principal"], "reports-bot", "{line}");
+            assert_eq!(line["auth_method"], "api_key", "{line}");
+            assert_eq!(line["api_key_sha256"], &sha256[..12], "{line}");
+        } else {
+            assert_eq!(line["outcome"], "unauthenticated", "{line}");
+            assert_eq!(line["api_key_sha256"], Value::Null, "{line}");
+        }
+    }
+
     let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
     for k in [&key, &expired, &second, &near_miss] {
         assert!(!log.contains(k.as_str()), "an API key reached the log");

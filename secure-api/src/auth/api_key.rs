@@ -38,6 +38,9 @@ pub const HEADER: &str = "x-api-key";
 /// The prefix of generated keys, so secret scanners can recognise them.
 pub const KEY_PREFIX: &str = "sapi_";
 
+/// How many bytes of a key's SHA-256 identify it in logs (12 hex digits).
+const FINGERPRINT_BYTES: usize = 6;
+
 /// The longest `X-API-Key` value looked at, in bytes; longer ones are invalid.
 const MAX_KEY_BYTES: usize = 512;
 
@@ -210,6 +213,7 @@ impl ApiKeys {
             entry.id.clone(),
             entry.roles.clone(),
             entry.scopes.clone(),
+            hex(&entry.sha256[..FINGERPRINT_BYTES]),
         ))
     }
 }

@@ -158,11 +158,32 @@ struct RemoteState {
     attempted: Option<Instant>,
 }
 
+/// A JWKS URL as it may be logged: without its query and fragment, which
+/// might hold a secret (`?api_key=..`); `[REDACTED]` stands in for them.
+pub(crate) fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            let hidden = parsed.query().is_some() || parsed.fragment().is_some();
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("");
+            let mut shown = parsed.to_string();
+            if hidden {
+                shown.push('?');
+                shown.push_str(crate::scrub::REDACTED);
+            }
+            shown
+        }
+        Err(_) => crate::scrub::REDACTED.to_owned(),
+    }
+}
+
 impl std::fmt::Debug for RemoteJwks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let keys = self.cached();
         f.debug_struct("RemoteJwks")
-            .field("url", &self.url.as_str())
+            .field("url", &shown_url(self.url.as_str()))
             .field("kids", &keys.kids())
             .field("ttl_seconds", &self.ttl.as_secs())
             .field("cooldown_seconds", &self.cooldown.as_secs())
@@ -193,7 +214,8 @@ impl RemoteJwks {
             "http" if loopback => {}
             _ => {
                 return Err(format!(
-                    "`{url}` must be an https URL (plain http only for a loopback host)"
+                    "`{}` must be an https URL (plain http only for a loopback host)",
+                    shown_url(url.as_str())
                 ));
             }
         }
@@ -275,7 +297,7 @@ impl RemoteJwks {
             Ok(keys) => {
                 tracing::info!(
                     target: "secure_api::auth",
-                    url = %self.url,
+                    url = %shown_url(self.url.as_str()),
                     kids = ?keys.kids(),
                     "JWKS fetched"
                 );
@@ -285,7 +307,7 @@ impl RemoteJwks {
             }
             Err(e) => tracing::error!(
                 target: "secure_api::auth",
-                url = %self.url,
+                url = %shown_url(self.url.as_str()),
                 error = %e,
                 "JWKS fetch failed; the last good keys stay in service"
             ),
@@ -302,12 +324,16 @@ impl RemoteJwks {
             )
             .send()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.without_url().to_string())?;
         if !response.status().is_success() {
             return Err(format!("status {}", response.status()));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| e.without_url().to_string())?
+        {
             if body.len() + chunk.len() > MAX_JWKS_BYTES {
                 return Err(format!("larger than {MAX_JWKS_BYTES} bytes"));
             }
@@ -333,6 +359,11 @@ mod tests {
         assert!(new("/jwks.json").is_err());
         let e = new("https://user:hunter2@idp.example/jwks.json").err();
         assert!(e.is_some_and(|e| !e.contains("hunter2")));
+        assert_eq!(
+            shown_url("https://idp.example/jwks.json?api_key=s3cret#f"),
+            "https://idp.example/jwks.json?[REDACTED]"
+        );
+        assert_eq!(shown_url("https://idp.example/k"), "https://idp.example/k");
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub struct Principal {
     scopes: Vec<String>,
     claims: Map<String, Value>,
     method: AuthMethod,
+    api_key_sha256: Option<String>,
 }
 
 impl Principal {
@@ -49,19 +50,35 @@ impl Principal {
             scopes: claims.scopes,
             claims: claims.claims,
             method,
+            api_key_sha256: None,
         }
     }
 
     /// The principal of an API-key caller: its `id` is the subject, its
     /// roles and scopes come from the key file; it has no claims.
-    pub(crate) fn from_api_key(id: String, roles: Vec<String>, scopes: Vec<String>) -> Self {
+    /// `sha256_prefix` tells which of the id's keys was used.
+    pub(crate) fn from_api_key(
+        id: String,
+        roles: Vec<String>,
+        scopes: Vec<String>,
+        sha256_prefix: String,
+    ) -> Self {
         Self {
             sub: id,
             roles,
             scopes,
             claims: Map::new(),
             method: AuthMethod::ApiKey,
+            api_key_sha256: Some(sha256_prefix),
         }
+    }
+
+    /// For an API-key caller, the first 12 hex digits of the key's SHA-256
+    /// (the start of its `sha256` in the key file), which tells apart the
+    /// keys of one id during a rotation and reveals nothing of the key;
+    /// `None` for a token.
+    pub fn api_key_sha256(&self) -> Option<&str> {
+        self.api_key_sha256.as_deref()
     }
 
     /// Who the caller is: the `sub` claim of a token (RFC 7519 §4.1.2), or
@@ -107,6 +124,7 @@ impl fmt::Debug for Principal {
             .field("roles", &self.roles)
             .field("scopes", &self.scopes)
             .field("method", &self.method)
+            .field("api_key_sha256", &self.api_key_sha256)
             .finish_non_exhaustive()
     }
 }
