@@ -136,29 +136,23 @@ pub fn query(query: &str) -> Cow<'_, str> {
 /// name): a JWT (`eyJ` then base64url parts joined by `.`, RFC 7519 §3)
 /// and a generated API key (`sapi_` and 64 hex digits).
 pub fn shapes(value: &str) -> Cow<'_, str> {
-    let run_end = |from: usize| {
-        value[from..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
-            .map_or(value.len(), |n| from + n)
-    };
+    // Runs of the characters a JWT or a key is made of; each is looked at
+    // once, so the scan is linear in the length of `value`.
+    let in_run = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=');
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut at = 0;
-    while let Some(found) = value[at..].find(['e', 's']).map(|n| at + n) {
-        let rest = &value[found..];
-        let end = run_end(found);
-        let secret =
-            (rest.starts_with("eyJ") && value[found..end].contains('.') && end - found >= 16)
-                || (rest.starts_with(crate::auth::api_key::KEY_PREFIX) && end - found >= 16);
-        if secret {
+    while let Some(start) = value[at..].find(in_run).map(|n| at + n) {
+        let end = value[start..]
+            .find(|c: char| !in_run(c))
+            .map_or(value.len(), |n| start + n);
+        if let Some(secret) = secret_start(&value[start..end]) {
             let o = out.get_or_insert_with(String::new);
-            o.push_str(&value[copied..found]);
+            o.push_str(&value[copied..start + secret]);
             o.push_str(REDACTED);
             copied = end;
-            at = end;
-        } else {
-            at = found + 1;
         }
+        at = end;
     }
     match out {
         None => Cow::Borrowed(value),
@@ -166,6 +160,24 @@ pub fn shapes(value: &str) -> Cow<'_, str> {
             o.push_str(&value[copied..]);
             Cow::Owned(o)
         }
+    }
+}
+
+/// Where a secret starts in `run`, one run of JWT characters: at the first
+/// `eyJ` followed by a `.` and 16 characters in all, or at the first
+/// `sapi_` with 16 characters in all. The first occurrence has the longest
+/// tail, so if it does not qualify, no later one does.
+fn secret_start(run: &str) -> Option<usize> {
+    const SHORTEST: usize = 16;
+    let jwt = run
+        .find("eyJ")
+        .filter(|&at| run.len() - at >= SHORTEST && run[at..].contains('.'));
+    let key = run
+        .find(crate::auth::api_key::KEY_PREFIX)
+        .filter(|&at| run.len() - at >= SHORTEST);
+    match (jwt, key) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -333,6 +345,10 @@ mod tests {
         );
         assert!(matches!(shapes("/v1/customers?limit=5"), Cow::Borrowed(_)));
         assert_eq!(shapes("/eyJustAWord"), "/eyJustAWord");
+        assert_eq!(shapes(&format!("/é{jwt}é")), "/é[REDACTED]é");
+        // Long runs are scanned once, not once per position.
+        let long = "eyJ".repeat(100_000);
+        assert!(matches!(shapes(&long), Cow::Borrowed(_)));
     }
 
     #[test]
