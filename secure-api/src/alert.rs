@@ -49,9 +49,11 @@ pub const MAX_WINDOW_SECS: u64 = 86_400;
 pub const MAX_THRESHOLD: u32 = 100_000;
 /// The most subjects (client IPs and principals) tracked at once. Past it,
 /// idle subjects are dropped; if none is idle, the quietest subject (fewest
-/// events in the window, then the longest since its last) makes room, so a
-/// flood of one-off sources cannot hide a source that keeps failing (a
-/// warning says so once).
+/// events in the window) makes room and the newcomer takes over its events
+/// (the Space-Saving algorithm, Metwally et al., ICDT 2005): counts then
+/// become upper bounds, and a source that keeps failing keeps climbing
+/// however many one-off sources flood the detector, so it still raises its
+/// alert. The flood itself is logged once as a warning.
 pub const MAX_SUBJECTS: usize = 10_000;
 
 /// What an alert counts.
@@ -390,25 +392,19 @@ impl Detector {
                     tracing::warn!(
                         target: TARGET,
                         max_subjects = MAX_SUBJECTS,
-                        "alert detector full: the quietest sources are forgotten to make room"
+                        "alert detector full: security events come from very many sources; counts of new sources are now upper bounds"
                     );
                 }
                 let quietest = state
                     .tracks
                     .iter()
-                    .min_by_key(|(_, track)| {
-                        let events: usize = track.kinds.iter().map(|w| w.times.len()).sum();
-                        let last = track
-                            .kinds
-                            .iter()
-                            .filter_map(|w| w.times.back())
-                            .max()
-                            .copied();
-                        (events, last)
-                    })
+                    .min_by_key(|(_, track)| track.kinds[kind.index()].times.len())
                     .map(|(subject, _)| subject.clone());
-                if let Some(quietest) = quietest {
-                    state.tracks.remove(&quietest);
+                if let Some(mut inherited) = quietest.and_then(|q| state.tracks.remove(&q)) {
+                    for w in &mut inherited.kinds {
+                        w.quiet_until = None;
+                    }
+                    state.tracks.insert(subject.clone(), inherited);
                 }
             } else {
                 state.warned_full = false;

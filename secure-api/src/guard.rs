@@ -241,8 +241,20 @@ async fn authenticate(
     {
         return Err(Rejection::RateLimited { retry_after });
     }
-    let result = auth::authenticate(req, &state.config, policy.auth).await;
-    if matches!(result, Err(Rejection::InvalidToken)) && state.failed_auth.record(ip) {
+    let mut result = auth::authenticate(req, &state.config, policy.auth).await;
+    if policy.replay == Replay::OncePerJti
+        && let Ok(p) = &result
+        && let Err(rejection) = auth::check_jti(&state.replay, p)
+    {
+        // The caller is known: the audit line names whose token was replayed.
+        crate::audit::note_principal(req, Some(p));
+        result = Err(rejection);
+    }
+    let failed = matches!(
+        result,
+        Err(Rejection::InvalidToken | Rejection::ReplayedToken)
+    );
+    if failed && state.failed_auth.record(ip) {
         tracing::warn!(
             target: "secure_api::security",
             client_ip = %ip,

@@ -50,24 +50,27 @@ pub fn is_sensitive_header(name: &HeaderName) -> bool {
 
 /// Query parameter names whose values are redacted in logs besides the
 /// credential parameters refused with 400, compared after lower-casing and
-/// dropping `-`, `_` and spaces (`Access-Token`, `client_secret`, ...).
-const SECRET_PARAMS: [&str; 17] = [
-    "accesstoken",
-    "idtoken",
-    "refreshtoken",
-    "apikey",
-    "xapikey",
+/// keeping only letters and digits (`Access-Token`, `user[password]`): a
+/// name equal to one of these...
+const SECRET_PARAMS: [&str; 8] = [
     "key",
-    "password",
-    "passwd",
     "pwd",
-    "secret",
-    "clientsecret",
     "bearer",
     "auth",
     "authorization",
     "session",
     "sessionid",
+    "jwt",
+];
+
+/// ...or ending with one of these (`new_password`, `client_secret`,
+/// `refresh_token`, `x-api-key`).
+const SECRET_SUFFIXES: [&str; 6] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
     "signature",
 ];
 
@@ -87,10 +90,10 @@ pub fn is_credential_param(name: &str) -> bool {
     }
     let folded: String = trimmed
         .chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' '))
+        .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
-    SECRET_PARAMS.contains(&folded.as_str())
+    SECRET_PARAMS.contains(&folded.as_str()) || SECRET_SUFFIXES.iter().any(|s| folded.ends_with(s))
 }
 
 /// `query` (without the `?`) with the value of every credential parameter
@@ -138,7 +141,8 @@ pub fn query(query: &str) -> Cow<'_, str> {
 pub fn shapes(value: &str) -> Cow<'_, str> {
     // Runs of the characters a JWT or a key is made of; each is looked at
     // once, so the scan is linear in the length of `value`.
-    let in_run = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=');
+    // `%` too: a `.` may come percent-encoded (`%2E`).
+    let in_run = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '%');
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut at = 0;
@@ -169,9 +173,10 @@ pub fn shapes(value: &str) -> Cow<'_, str> {
 /// tail, so if it does not qualify, no later one does.
 fn secret_start(run: &str) -> Option<usize> {
     const SHORTEST: usize = 16;
+    let dot = |tail: &str| tail.contains('.') || tail.contains("%2E") || tail.contains("%2e");
     let jwt = run
         .find("eyJ")
-        .filter(|&at| run.len() - at >= SHORTEST && run[at..].contains('.'));
+        .filter(|&at| run.len() - at >= SHORTEST && dot(&run[at..]));
     let key = run
         .find(crate::auth::api_key::KEY_PREFIX)
         .filter(|&at| run.len() - at >= SHORTEST);
@@ -186,8 +191,14 @@ fn secret_start(run: &str) -> Option<usize> {
 /// ([`shapes`]), [`escape`]d and cut to [`MAX_LOGGED_PATH_CHARS`].
 pub fn path_and_query(req: &HttpRequest) -> String {
     let path = req.path();
+    // Matrix parameters (`/a;password=..`, RFC 3986 §3.3) are redacted as
+    // query parameters are.
+    let path = match path.split_once(';') {
+        Some((before, params)) => Cow::Owned(format!("{before};{}", query(params))),
+        None => Cow::Borrowed(path),
+    };
     let target = match req.query_string() {
-        "" => Cow::Borrowed(path),
+        "" => path,
         q => Cow::Owned(format!("{path}?{}", query(q))),
     };
     truncate(&escape(&shapes(&target)), MAX_LOGGED_PATH_CHARS).into_owned()
@@ -333,6 +344,10 @@ mod tests {
             "x=1;access_token=[REDACTED]&Client-Secret=[REDACTED]&X-API-Key=[REDACTED]&password=[REDACTED]&limit=2"
         );
         assert_eq!(query("accessToken=a;b=2"), "accessToken=[REDACTED];b=2");
+        assert_eq!(
+            query("user%5Bpassword%5D=s&new_password=t&page_token=u&page=2"),
+            "user%5Bpassword%5D=[REDACTED]&new_password=[REDACTED]&page_token=[REDACTED]&page=2"
+        );
     }
 
     #[test]
@@ -345,6 +360,10 @@ mod tests {
         );
         assert!(matches!(shapes("/v1/customers?limit=5"), Cow::Borrowed(_)));
         assert_eq!(shapes("/eyJustAWord"), "/eyJustAWord");
+        assert_eq!(
+            shapes("q=eyJhbGciOiJIUzI1NiJ9%2EeyJzdWIiOiJhIn0%2Ec2ln&x=1"),
+            "q=[REDACTED]&x=1"
+        );
         assert_eq!(shapes(&format!("/é{jwt}é")), "/é[REDACTED]é");
         // Long runs are scanned once, not once per position.
         let long = "eyJ".repeat(100_000);

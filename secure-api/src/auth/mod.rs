@@ -153,8 +153,42 @@ fn verify_api_key(config: &SecurityConfig, key: &str) -> Result<Principal, Rejec
     })
 }
 
+/// The token's `jti`, a non-empty string.
+///
+/// # Errors
+/// [`Rejection::InvalidToken`] when there is none (a one-time route cannot
+/// take the token).
+fn jti(principal: &Principal) -> Result<&str, Rejection> {
+    match principal.claims().get("jti") {
+        Some(Value::String(jti)) if !jti.is_empty() => Ok(jti),
+        _ => {
+            tracing::info!(target: "secure_api::auth", "token without a string `jti` on a one-time route");
+            Err(Rejection::InvalidToken)
+        }
+    }
+}
+
+/// Checks, before the body is read, that the token can be spent on a
+/// `replay = "jti"` route: it has a `jti` not spent yet. Only
+/// [`spend_jti`], just before the handler, spends it.
+///
+/// # Errors
+/// [`Rejection::InvalidToken`] without a `jti`; [`Rejection::ReplayedToken`]
+/// for a `jti` already spent.
+pub(crate) fn check_jti(
+    store: &replay::ReplayStore,
+    principal: &Principal,
+) -> Result<(), Rejection> {
+    if store.spent(jti(principal)?, jwt::unix_now()) {
+        tracing::warn!(target: "secure_api::security", "replayed token: its `jti` was already used");
+        return Err(Rejection::ReplayedToken);
+    }
+    Ok(())
+}
+
 /// Spends the token's `jti`: accepts it once within the token's lifetime
-/// (`exp` plus leeway), for `replay = "jti"` routes.
+/// (`exp` plus leeway), for `replay = "jti"` routes. Atomic: of two
+/// requests racing with one token, one passes.
 ///
 /// # Errors
 /// [`Rejection::InvalidToken`] for a token without a string `jti`;
@@ -166,10 +200,7 @@ pub(crate) fn spend_jti(
     leeway: u64,
 ) -> Result<(), Rejection> {
     let claims = principal.claims();
-    let Some(Value::String(jti)) = claims.get("jti").filter(|j| j.as_str() != Some("")) else {
-        tracing::info!(target: "secure_api::auth", "token without a string `jti` on a one-time route");
-        return Err(Rejection::InvalidToken);
-    };
+    let jti = jti(principal)?;
     let exp = claims
         .get("exp")
         .and_then(Value::as_f64)

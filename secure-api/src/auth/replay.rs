@@ -35,6 +35,13 @@ impl ReplayStore {
         }
     }
 
+    /// Whether `jti` was spent and is still remembered at `now` (Unix
+    /// seconds). Spends nothing.
+    pub(crate) fn spent(&self, jti: &str, now: u64) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(jti).is_some_and(|&until| until >= now)
+    }
+
     /// Accepts `jti` if it was not seen before, remembering it until
     /// `forget_after` (Unix seconds). `now` is the current Unix time.
     ///
@@ -67,7 +74,9 @@ mod tests {
     #[test]
     fn a_jti_is_accepted_once_until_it_expires() {
         let store = ReplayStore::new(10);
+        assert!(!store.spent("a", 50));
         assert_eq!(store.accept("a", 100, 50), Ok(()));
+        assert!(store.spent("a", 60));
         assert_eq!(store.accept("a", 100, 60), Err(ReplayError::Replayed));
         assert_eq!(store.accept("b", 100, 60), Ok(()));
         assert_eq!(store.accept("a", 200, 101), Ok(()));
