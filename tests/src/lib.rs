@@ -348,6 +348,40 @@ where
     Answer::of(test::call_service(app, req.to_request()).await).await
 }
 
+/// An alert sink (`secure_api::alert::AlertSink`) that keeps every alert
+/// it is sent, for assertions.
+#[derive(Clone, Default)]
+pub struct KeptAlerts(std::sync::Arc<std::sync::Mutex<Vec<secure_api::alert::Alert>>>);
+
+impl secure_api::alert::AlertSink for KeptAlerts {
+    fn send(&self, alert: &secure_api::alert::Alert) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(alert.clone());
+    }
+}
+
+impl KeptAlerts {
+    /// The alerts received so far, in order.
+    pub fn taken(&self) -> Vec<secure_api::alert::Alert> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// How many alerts were received.
+    pub fn len(&self) -> usize {
+        self.taken().len()
+    }
+
+    /// Whether no alert was received.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// A GET of `path` with `Authorization: Bearer <token>`.
 pub fn get_as(path: &str, token: &str) -> test::TestRequest {
     test::TestRequest::get()

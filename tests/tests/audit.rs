@@ -5,7 +5,6 @@
 //! scrape that a Prometheus parser reads.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -13,11 +12,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpRequest, HttpResponse, Responder, get, post, web};
-use secure_api::alert::{Alert, AlertKind, AlertPolicy, AlertSink, AlertSubject};
+use secure_api::alert::{AlertKind, AlertPolicy, AlertSubject};
 use secure_api::scrub::RequestDebug;
 use secure_api::{
     HttpsAuthority, Input, Metrics, Principal, Redact, RequestId, Security, SecurityConfig, secure,
 };
+use secure_api_tests::KeptAlerts;
 use secure_api_tests::exposition;
 use secure_api_tests::logs::Captured;
 use secure_api_tests::{AUDIENCE, Answer, ISSUER, SECRET, claims, hs256, send, token};
@@ -634,32 +634,10 @@ async fn a_card_number_in_a_failed_validation_reaches_no_log() {
     );
 }
 
-/// An [`AlertSink`] that keeps what it is sent.
-#[derive(Clone, Default)]
-struct Keep(Arc<Mutex<Vec<Alert>>>);
-
-impl AlertSink for Keep {
-    fn send(&self, alert: &Alert) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(alert.clone());
-    }
-}
-
-impl Keep {
-    fn taken(&self) -> Vec<Alert> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
 #[actix_web::test]
 async fn twenty_five_bad_tokens_from_one_ip_raise_exactly_one_alert() {
     let (logs, _guard) = Captured::install();
-    let sink = Keep::default();
+    let sink = KeptAlerts::default();
     // The defaults: 20 failures in 5 minutes; 20 failures a minute lock the
     // client out, so the last 5 are 429s (rate-limit events, not failures).
     let security = Security::new(config_with(AlertPolicy::default().sink(sink.clone()), 20));

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpResponse, Responder, get, post, web};
-use secure_api::alert::{Alert, AlertPolicy, AlertSink};
+use secure_api::alert::AlertPolicy;
 use secure_api::{Metrics, Principal, Security, SecurityConfig, secure};
+use secure_api_tests::KeptAlerts;
 use secure_api_tests::logs::Captured;
 use secure_api_tests::{
     AUDIENCE, ISSUER, SECRET, claims, exposition, hs256, raw_token, send, token,
@@ -85,28 +85,12 @@ fn from(ip: [u8; 4], id: &str, req: TestRequest) -> TestRequest {
         .insert_header(("x-request-id", id))
 }
 
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<Alert>>>);
-impl AlertSink for Sink {
-    fn send(&self, alert: &Alert) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(alert.clone());
-    }
-}
-impl Sink {
-    fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
-    }
-}
-
 /// An attacker that owns many addresses (an IPv6 /48 has 65,536 /64s)
 /// keeps 10,000 subjects busy with one failure each; a brute force from a
 /// new address still raises its alert (the quietest subjects make room).
 #[actix_web::test]
 async fn a_full_detector_still_alerts_on_a_new_attacker() {
-    let sink = Sink::default();
+    let sink = KeptAlerts::default();
     let config = builder()
         .auth_failure_limit(1000, 60)
         .alerts(AlertPolicy::default().sink(sink.clone()))
@@ -509,7 +493,7 @@ async fn credentials_under_other_names_stay_out_of_the_audit_line() {
 #[actix_web::test]
 async fn replays_are_classified_and_counted() {
     let (logs, _guard) = Captured::install();
-    let sink = Sink::default();
+    let sink = KeptAlerts::default();
     let config = builder()
         .alerts(AlertPolicy::default().auth_failures(3).sink(sink.clone()))
         .build()
@@ -541,9 +525,10 @@ async fn replays_are_classified_and_counted() {
             &json!("c-9")
         )
     );
-    eprintln!(
-        "alerts: {:?}",
-        sink.0.lock().unwrap_or_else(PoisonError::into_inner)
+    assert_eq!(
+        sink.len(),
+        2,
+        "one for the IP, one for the principal: {:?}",
+        sink.taken()
     );
-    assert_eq!(sink.len(), 2, "one for the IP, one for the principal");
 }

@@ -3,15 +3,15 @@
 //! `Authorization` together with `X-API-Key`; each is kept as a test.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpResponse, Responder, get, post, web};
-use secure_api::alert::{Alert, AlertPolicy, AlertSink};
+use secure_api::alert::AlertPolicy;
 use secure_api::{Security, SecurityConfig, secure};
+use secure_api_tests::KeptAlerts;
 use secure_api_tests::logs::Captured;
 use secure_api_tests::{AUDIENCE, ISSUER, SECRET, claims, hs256, send};
 use serde_json::{Value, json};
@@ -79,22 +79,6 @@ async fn app(
 ) -> impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>
 {
     test::init_service(App::new().configure(routes).wrap(security)).await
-}
-
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<Alert>>>);
-impl AlertSink for Sink {
-    fn send(&self, alert: &Alert) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(alert.clone());
-    }
-}
-impl Sink {
-    fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
-    }
 }
 
 // ---------------------------------------------------------- scrub: leaks
@@ -177,7 +161,7 @@ fn scrubber_never_panics() {
 /// takes over the evicted subject's count).
 #[actix_web::test]
 async fn a_brute_forcer_cannot_hide_behind_flood_sources() {
-    let sink = Sink::default();
+    let sink = KeptAlerts::default();
     let config = builder()
         .auth_failure_limit(100_000, 60)
         .alerts(AlertPolicy::default().sink(sink.clone()))
