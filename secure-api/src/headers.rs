@@ -304,7 +304,7 @@ pub(crate) struct SecurityState {
     pub(crate) limiters: RateLimiters,
     pub(crate) failed_auth: FailedAuth,
     pub(crate) replay: ReplayStore,
-    /// Audit events, metrics and alerts (issue 7).
+    /// Audit events, metrics and alerts.
     pub(crate) trail: crate::audit::Trail,
 }
 
@@ -481,7 +481,7 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let state = Arc::clone(&self.state);
-        // The audit event is emitted once the response is ready (issue 7).
+        // The audit event is emitted once the response is ready.
         let audit = crate::audit::Pending::begin(&mut req, &state.config);
         let https = is_https(req.request(), &state.config);
         if !https && let Some(authority) = &self.plain_http {
