@@ -1128,7 +1128,8 @@ pub(crate) fn parse_version(version: &str) -> Result<(), String> {
 /// The function `#[secure]` is written on, split the way the expansion
 /// needs it.
 pub(crate) struct Handler {
-    /// The function as written, with every attribute but `#[secure]`.
+    /// The function as written; its attributes are sorted into the fields
+    /// below.
     pub(crate) item: ItemFn,
     /// Attributes that stay on the outer function: doc comments (actix-web's
     /// route macro copies them onto the service it generates), `cfg` and
@@ -1210,15 +1211,14 @@ impl Handler {
                 .map(|segment| segment.ident.to_string());
             match last.as_deref() {
                 Some("doc" | "cfg" | "cfg_attr") if attr.path().get_ident().is_some() => {
-                    outer_attrs.push(attr.clone());
+                    outer_attrs.push(attr);
                 }
                 Some(name) if ROUTE_ATTRIBUTES.contains(&name) => {
-                    routes.push(RouteAttr::new(attr.clone(), errors));
+                    routes.push(RouteAttr::new(attr, errors));
                 }
-                Some("routes") => multi_route = Some(attr.clone()),
-                _ => inner_attrs.push(attr.clone()),
+                Some("routes") => multi_route = Some(attr),
+                _ => inner_attrs.push(attr),
             }
-            item.attrs.push(attr);
         }
         Handler {
             item,

@@ -258,7 +258,7 @@ fn expand(input: &DeriveInput, container: &Container<'_>) -> TokenStream {
             fn field_errors(
                 __secure_errors: &::secure_api::__private::ValidationErrors,
                 __secure_prefix: &str,
-                __secure_out: &mut ::std::vec::Vec<::secure_api::__private::FieldError>,
+                __secure_out: &mut ::secure_api::__private::FieldErrors,
             ) {
                 let __secure_errors = __secure_errors.errors();
                 #(#fields)*
@@ -278,7 +278,7 @@ fn expand(input: &DeriveInput, container: &Container<'_>) -> TokenStream {
             fn nested_errors(
                 __secure_kind: &::secure_api::__private::ValidationErrorsKind,
                 __secure_path: &str,
-                __secure_out: &mut ::std::vec::Vec<::secure_api::__private::FieldError>,
+                __secure_out: &mut ::secure_api::__private::FieldErrors,
             ) {
                 ::secure_api::__private::nested_errors::<Self>(__secure_kind, __secure_path, __secure_out);
             }

@@ -889,11 +889,7 @@ fn enum_code(container: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream
                 TokenStream::new()
             } else {
                 quote! {
-                    let __secure_variant = __secure_value
-                        .get(#tag)
-                        .and_then(::secure_api::__private::Value::as_str)
-                        .map(::std::borrow::ToOwned::to_owned)
-                        .unwrap_or_default();
+                    let __secure_variant = ::secure_api::__private::tag_of(__secure_value, #tag);
                     match __secure_variant.as_str() {
                         #(#arms)*
                         _ => {}
@@ -907,11 +903,7 @@ fn enum_code(container: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream
                 TokenStream::new()
             } else {
                 quote! {
-                    let __secure_variant = __secure_value
-                        .get(#tag)
-                        .and_then(::secure_api::__private::Value::as_str)
-                        .map(::std::borrow::ToOwned::to_owned)
-                        .unwrap_or_default();
+                    let __secure_variant = ::secure_api::__private::tag_of(__secure_value, #tag);
                     if let ::core::option::Option::Some(__secure_content) = __secure_value.get_mut(#content) {
                         match __secure_variant.as_str() {
                             #(#arms)*

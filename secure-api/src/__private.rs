@@ -29,6 +29,20 @@ pub use actix_web::web::Json;
 pub use serde_json::{Map, Value};
 pub use validator::{ValidationErrors, ValidationErrorsKind};
 
+/// The field errors an [`Input`] collects.
+pub type FieldErrors = Vec<FieldError>;
+
+/// The variant name in the string member `tag` of a serialized enum
+/// (serde's internally and adjacently tagged forms), or `""`; owned, so the
+/// value can be redacted in place by variant afterwards.
+pub fn tag_of(value: &Value, tag: &str) -> String {
+    value
+        .get(tag)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
 /// The compiled policy of one `#[secure]` handler.
 #[derive(Debug)]
 pub struct Policy {

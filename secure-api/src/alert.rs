@@ -32,7 +32,6 @@ use std::time::{Duration, Instant};
 use crate::audit::SecurityEvent;
 use crate::config::{ConfigError, env};
 use crate::metrics::Metrics;
-use crate::scrub;
 
 /// The `tracing` target of alert events.
 pub const TARGET: &str = "secure_api::alert";
@@ -328,7 +327,8 @@ impl Detector {
     }
 
     /// Counts `event` against the client IP `ip` (already cut to its
-    /// prefix) and the principal's subject; raises the alerts it crosses:
+    /// prefix) and the principal's subject (already cut and escaped, see
+    /// `audit::note_principal`); raises the alerts it crosses:
     /// a `tracing` event, the `secure_api_alerts_total` counter, the sinks.
     pub(crate) fn observe(
         &self,
@@ -345,12 +345,8 @@ impl Detector {
             ip.map(AlertSubject::ClientIp),
             // Authentication failures have no principal; a denial is counted
             // against the principal too.
-            principal.map(|p| {
-                AlertSubject::Principal(
-                    scrub::escape(&scrub::truncate(p, scrub::MAX_LOGGED_SUBJECT_CHARS))
-                        .into_owned(),
-                )
-            }),
+            // `principal` is already cut and escaped, as the audit line has it.
+            principal.map(|p| AlertSubject::Principal(p.to_owned())),
         ];
         let raised: Vec<Alert> = {
             let mut state = self.subjects.lock().unwrap_or_else(|p| p.into_inner());

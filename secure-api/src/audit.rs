@@ -59,7 +59,7 @@ use crate::auth::rejection::Rejection;
 use crate::auth::{AuthMethod, Principal};
 use crate::config::SecurityConfig;
 use crate::metrics::Metrics;
-use crate::rate_limit::client_ip::{bucket_ip, client_ip};
+use crate::rate_limit::client_ip::{Resolved, bucket_ip, client_ip};
 use crate::request_id::RequestId;
 use crate::scrub;
 
@@ -309,15 +309,18 @@ impl Pending {
             scrub::mark_sensitive(req.headers_mut());
         }
         req.extensions_mut().insert(id.clone());
+        // Resolved once per request; the checks of `#[secure]` read it.
+        let client_ip = client_ip(
+            req.request(),
+            config.trusted_proxies(),
+            config.limits().forwarded_header,
+        );
+        req.extensions_mut().insert(Resolved(client_ip));
         Self {
             started,
             arrived: OffsetDateTime::now_utc(),
             id,
-            client_ip: client_ip(
-                req.request(),
-                config.trusted_proxies(),
-                config.limits().forwarded_header,
-            ),
+            client_ip,
             method: req.method().clone(),
             path: scrub::path_and_query(req.request()),
         }

@@ -31,6 +31,9 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// The default clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
 pub const DEFAULT_LEEWAY_SECONDS: u64 = 30;
 
+/// The longest brute-force window, in seconds (one day).
+const MAX_WINDOW_SECS: u64 = 86_400;
+
 /// How long keys fetched from `SECURE_API_JWKS_URL` are used before they
 /// are refreshed, in seconds.
 pub const DEFAULT_JWKS_TTL_SECONDS: u64 = 300;
@@ -205,8 +208,8 @@ impl SecurityConfig {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or bad:
-    /// no key at all (neither `SECURE_API_JWT_SECRET` nor
-    /// `SECURE_API_JWKS_FILE`), a secret under 32 bytes, an unreadable or
+    /// no key at all (none of `SECURE_API_JWT_SECRET`, `SECURE_API_JWKS_FILE`,
+    /// `SECURE_API_JWKS_URL`, `SECURE_API_API_KEYS_FILE`), a secret under 32 bytes, an unreadable or
     /// invalid JWKS file, a missing issuer or audience, a bad leeway or proxy
     /// list.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -636,7 +639,10 @@ impl SecurityConfigBuilder {
     /// A [`ConfigError`] naming the setting: no key (unless
     /// [`development_mode`](Self::development_mode)), a secret under 32
     /// bytes, a JWKS file that cannot be read or holds an unusable key, an
-    /// empty or missing issuer or audience, a leeway over one day; a CORS
+    /// empty or missing issuer or audience, a leeway over one day; no
+    /// rate-limit keys, a brute-force window over one day, a realm that is
+    /// not printable ASCII; a bad JWKS URL, TTL or cooldown, an unreadable
+    /// or invalid API-key file; a CORS
     /// policy allowing any origin with credentials, or naming something
     /// that is not an origin (`SECURE_API_CORS_ORIGINS`); secure headers
     /// that set HSTS, `Server` or `X-Powered-By` directly, or HSTS
@@ -650,10 +656,26 @@ impl SecurityConfigBuilder {
                 "must be from 0 to 128",
             ));
         }
-        if self.limits.auth_failures == 0 || self.limits.auth_failure_window_secs == 0 {
+        if self.limits.auth_failures == 0
+            || !(1..=MAX_WINDOW_SECS).contains(&self.limits.auth_failure_window_secs)
+        {
             return Err(ConfigError::new(
                 env::AUTH_FAILURES_PER_MINUTE,
-                "must be at least 1 per at least 1 second",
+                format!("must be at least 1 per 1 to {MAX_WINDOW_SECS} seconds"),
+            ));
+        }
+        if self.limits.max_keys == 0 {
+            return Err(ConfigError::new(
+                env::RATE_LIMIT_MAX_KEYS,
+                "must be at least 1",
+            ));
+        }
+        if let Some(realm) = &self.realm
+            && (realm.is_empty() || !realm.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
+        {
+            return Err(ConfigError::new(
+                "SecurityConfigBuilder::realm",
+                "must be printable ASCII (it is sent in WWW-Authenticate, RFC 9110 §11.6.1)",
             ));
         }
         self.secure_headers.validate()?;
@@ -886,7 +908,7 @@ fn random_secret() -> Result<SecretString, ConfigError> {
             format!("cannot generate a development secret: {e}"),
         )
     })?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::encode(&bytes);
     Ok(SecretString::from(hex))
 }
 

@@ -24,21 +24,9 @@ use crate::auth::rejection::Rejection;
 use crate::auth::{self, AuthMethod, Principal, Replay};
 use crate::authz::Access;
 use crate::headers::SecurityState;
-use crate::rate_limit::client_ip::{bucket_ip, client_ip};
+use crate::rate_limit::client_ip::{self, bucket_ip};
 use crate::rate_limit::{Outcome, Quota, RateKey, RateKeyKind};
 use crate::validation::BodyLimit;
-
-/// Query parameter names that carry credentials, compared
-/// case-insensitively (RFC 6750 §2.3 and §5.3: bearer tokens must not be in
-/// URLs, where logs and `Referer` leak them).
-pub(crate) const CREDENTIAL_PARAMS: [&str; 6] = [
-    "access_token",
-    "token",
-    "api_key",
-    "apikey",
-    "jwt",
-    "id_token",
-];
 
 /// See [`crate::__private::handle`].
 pub(crate) async fn handle<Args, F, Fut>(
@@ -62,11 +50,11 @@ where
         );
         return Rejection::NotConfigured.problem("").to_response();
     };
-    let mut rate = None;
-    let mut ip = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
-    let principal = match check(policy, &req, &state, &mut rate, &mut ip).await {
+    let mut charged = None;
+    let ip = lockout_ip(&req, &state);
+    let principal = match check(policy, &req, &state, ip, &mut charged).await {
         Ok(principal) => principal,
-        Err(rejection) => return refuse(&req, policy, &state, rejection, rate),
+        Err(rejection) => return refuse(&req, policy, &state, rejection, charged),
     };
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
@@ -78,7 +66,7 @@ where
             if let (Replay::OncePerJti, Some(p)) = (policy.replay, &principal)
                 && let Err(rejection) = spend_jti(&state, p, ip)
             {
-                return refuse(&req, policy, &state, rejection, rate);
+                return refuse(&req, policy, &state, rejection, charged);
             }
             // A panicking handler answers 500 (and is audited as an
             // error) instead of dropping the connection unanswered.
@@ -90,19 +78,25 @@ where
                         route = policy.route,
                         "the handler panicked; answering 500"
                     );
-                    crate::Problem::new(
-                        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        "The server could not complete the request.",
-                    )
-                    .to_response()
+                    crate::Problem::for_status(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
+                        .to_response()
                 }
             }
         }
         // The Security middleware turns a plain-text error body into problem+json.
         Err(err) => err.into().error_response(),
     };
-    set_rate_headers(&mut res, rate);
+    set_rate_headers(&mut res, policy.rate, charged);
     res
+}
+
+/// The client IP that failed authentications are counted against: the
+/// one the `Security` middleware resolved, its IPv6 network cut to the
+/// configured prefix; `0.0.0.0` when the peer is unknown.
+fn lockout_ip(req: &HttpRequest, state: &SecurityState) -> IpAddr {
+    client_ip::resolved(req).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| {
+        bucket_ip(ip, state.config.limits().ipv6_prefix_len)
+    })
 }
 
 /// Spends the `jti` of `principal`'s token; a replay counts as a failed
@@ -125,7 +119,7 @@ fn refuse(
     policy: &Policy,
     state: &SecurityState,
     rejection: Rejection,
-    rate: Option<(Quota, Outcome)>,
+    charged: Option<Outcome>,
 ) -> HttpResponse {
     crate::audit::note_rejection(req, rejection);
     tracing::warn!(
@@ -135,60 +129,46 @@ fn refuse(
         "request rejected"
     );
     let mut res = rejection.problem(state.config.realm()).to_response();
-    set_rate_headers(&mut res, rate);
-    if rate.is_none()
-        && let Some(quota) = policy.rate
-        && let Ok(v) = HeaderValue::from_str(&quota.policy_header())
-    {
-        // Refused before the charge (no key yet): the policy still applies.
-        res.headers_mut()
-            .insert(HeaderName::from_static("ratelimit-policy"), v);
-    }
+    set_rate_headers(&mut res, policy.rate, charged);
     res
 }
 
-/// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers)
-/// on every response of a rate-limited route that was charged.
-fn set_rate_headers(res: &mut HttpResponse, rate: Option<(Quota, Outcome)>) {
-    let Some((quota, outcome)) = rate else { return };
+/// `RateLimit-Policy` on every response of a rate-limited route, and
+/// `RateLimit` once the request was charged to a bucket
+/// (draft-ietf-httpapi-ratelimit-headers).
+fn set_rate_headers(res: &mut HttpResponse, quota: Option<Quota>, charged: Option<Outcome>) {
     let headers = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&quota.policy_header()) {
+    if let Some(quota) = quota
+        && let Ok(v) = HeaderValue::from_str(&quota.policy_header())
+    {
         headers.insert(HeaderName::from_static("ratelimit-policy"), v);
     }
-    if let Ok(v) = HeaderValue::from_str(&outcome.header()) {
+    if let Some(outcome) = charged
+        && let Ok(v) = HeaderValue::from_str(&outcome.header())
+    {
         headers.insert(HeaderName::from_static("ratelimit"), v);
     }
 }
 
-/// Runs the checks; the principal when the route authenticates. `rate` is
-/// set once the request has been charged to a bucket.
+/// Runs the checks after the middleware's (credentials in the URL);
+/// the principal when the route authenticates. `charged` is set once the
+/// request has been charged to a bucket.
 async fn check(
     policy: &Policy,
     req: &HttpRequest,
     state: &SecurityState,
-    rate: &mut Option<(Quota, Outcome)>,
-    client: &mut IpAddr,
+    ip: IpAddr,
+    charged: &mut Option<Outcome>,
 ) -> Result<Option<Principal>, Rejection> {
-    if has_credential_in_query(req.query_string()) {
-        return Err(Rejection::CredentialInUrl);
+    // A locked-out client is refused whenever it presents credentials,
+    // on public routes too.
+    if auth::presents_credentials(req)
+        && let Some(retry_after) = state.failed_auth.locked_out(ip)
+    {
+        return Err(Rejection::RateLimited { retry_after });
     }
-    let limits = state.config.limits();
-    let ip = client_ip(req, state.config.trusted_proxies(), limits.forwarded_header)
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| {
-            bucket_ip(ip, limits.ipv6_prefix_len)
-        });
-    *client = ip;
     let principal = match policy.access {
-        Access::Public => {
-            // A locked-out client is refused whenever it presents
-            // credentials, on public routes too.
-            if auth::presents_credentials(req)
-                && let Some(retry_after) = state.failed_auth.locked_out(ip)
-            {
-                return Err(Rejection::RateLimited { retry_after });
-            }
-            None
-        }
+        Access::Public => None,
         Access::AnyOf(_) | Access::AllOf(_) | Access::Authenticated => {
             Some(authenticate(policy, req, state, ip).await?)
         }
@@ -202,7 +182,7 @@ async fn check(
             _ => RateKey::Ip(ip),
         };
         let outcome = state.limiters.check(policy.handler, quota, &key);
-        *rate = Some((quota, outcome));
+        *charged = Some(outcome);
         if let Some(retry_after) = outcome.retry_after {
             return Err(Rejection::RateLimited { retry_after });
         }
@@ -227,20 +207,14 @@ async fn check(
     Ok(principal)
 }
 
-/// Authentication with brute-force throttling: a client IP locked out by
-/// too many failures gets 429 whenever it presents credentials; each new
-/// failure is counted against it.
+/// Authentication with brute-force throttling: each failure is counted
+/// against the client IP.
 async fn authenticate(
     policy: &Policy,
     req: &HttpRequest,
     state: &SecurityState,
     ip: IpAddr,
 ) -> Result<Principal, Rejection> {
-    if auth::presents_credentials(req)
-        && let Some(retry_after) = state.failed_auth.locked_out(ip)
-    {
-        return Err(Rejection::RateLimited { retry_after });
-    }
     let mut result = auth::authenticate(req, &state.config, policy.auth).await;
     if policy.replay == Replay::OncePerJti
         && let Ok(p) = &result
@@ -262,33 +236,4 @@ async fn authenticate(
         );
     }
     result
-}
-
-/// Whether the query string names a credential parameter (after
-/// percent-decoding, case-insensitively). `;` separates parameters as `&`
-/// does, as some servers and proxies read it (W3C HTML 4.01 §B.2.2).
-pub(crate) fn has_credential_in_query(query: &str) -> bool {
-    query.split(';').any(|part| {
-        form_urlencoded::parse(part.as_bytes()).any(|(name, _)| {
-            CREDENTIAL_PARAMS
-                .iter()
-                .any(|c| name.trim().eq_ignore_ascii_case(c))
-        })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::has_credential_in_query;
-
-    #[test]
-    fn credential_parameters_are_found_in_any_spelling() {
-        assert!(has_credential_in_query("access_token=x"));
-        assert!(has_credential_in_query("limit=5&API_KEY=x"));
-        assert!(has_credential_in_query("acc%65ss_token=x"));
-        assert!(has_credential_in_query("jwt"));
-        assert!(has_credential_in_query("x=1;access_token=y"));
-        assert!(!has_credential_in_query("limit=5&tokens=3"));
-        assert!(!has_credential_in_query(""));
-    }
 }

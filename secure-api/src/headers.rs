@@ -18,7 +18,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::auth::rejection::Rejection;
 use crate::auth::replay::ReplayStore;
 use crate::config::{ConfigError, ForwardedHeader, SecurityConfig};
-use crate::problem::{self, PROBLEM_JSON, Problem};
+use crate::problem::{PROBLEM_JSON, Problem};
 use crate::rate_limit::RateLimiters;
 use crate::rate_limit::brute_force::FailedAuth;
 use crate::rate_limit::client_ip;
@@ -331,7 +331,7 @@ pub(crate) struct SecurityState {
 ///    the same path and query on HTTPS (RFC 9110 §15.4.9); any request
 ///    carrying credentials (`Authorization`, `X-API-Key`, a credential
 ///    query parameter) or using another method gets 403 problem+json and is
-///    logged as a security event (target `secure_api::security`), since
+///    logged as a security event (its audit line, `secure_api::audit`), since
 ///    what it carried already crossed the network in clear (RFC 6750 §5.3).
 /// 2. A credential in the query string gets 400 (RFC 6750 §5.3).
 /// 3. With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
@@ -485,14 +485,14 @@ where
         let audit = crate::audit::Pending::begin(&mut req, &state.config);
         let https = is_https(req.request(), &state.config);
         if !https && let Some(authority) = &self.plain_http {
-            let answer = plain_http_answer(req.request(), authority, &state.config);
+            let answer = plain_http_answer(req.request(), authority);
             let res = req.into_response(answer);
             let res = audit.finish(finish(res, https, &state), &state.trail);
             return Box::pin(ready(Ok(res)));
         }
         // Credentials in the URL are refused on every path, routed or not
         // (RFC 6750 §5.3).
-        if crate::guard::has_credential_in_query(req.query_string()) {
+        if crate::auth::credential_in_query(req.query_string()) {
             tracing::warn!(target: "secure_api::security", "credential in the query string refused");
             crate::audit::note_rejection(req.request(), Rejection::CredentialInUrl);
             let problem = Rejection::CredentialInUrl.problem(state.config.realm());
@@ -595,19 +595,12 @@ fn forwarded_proto_is_https(headers: &HeaderMap, header: ForwardedHeader) -> boo
 /// Whether `req` carries a credential: an `Authorization` or `X-API-Key`
 /// header, or a credential parameter in the query (after percent-decoding).
 fn carries_credentials(req: &HttpRequest) -> bool {
-    let headers = req.headers();
-    headers.contains_key(header::AUTHORIZATION)
-        || headers.contains_key("x-api-key")
-        || crate::guard::has_credential_in_query(req.query_string())
+    crate::auth::presents_credentials(req) || crate::auth::credential_in_query(req.query_string())
 }
 
 /// The plain HTTP listener's answer (see [`Security::plain_http`]): 308 to
 /// HTTPS, or 403 logged as a security event.
-fn plain_http_answer(
-    req: &HttpRequest,
-    authority: &HttpsAuthority,
-    config: &SecurityConfig,
-) -> HttpResponse {
+fn plain_http_answer(req: &HttpRequest, authority: &HttpsAuthority) -> HttpResponse {
     let credentials = carries_credentials(req);
     if !credentials && (req.method() == Method::GET || req.method() == Method::HEAD) {
         return HttpResponse::PermanentRedirect()
@@ -623,16 +616,7 @@ fn plain_http_answer(
             crate::audit::SecurityEvent::PlainHttpRefused
         }),
     );
-    // The path only: the query may hold a credential, which is never logged.
-    tracing::warn!(
-        target: "secure_api::security",
-        security_event = true,
-        client_ip = %client_ip::client_ip(req, config.trusted_proxies(), config.limits().forwarded_header).map(|ip| ip.to_string()).unwrap_or_default(),
-        method = %req.method(),
-        path = req.path(),
-        credentials,
-        "refused a request over plain HTTP"
-    );
+    // Logged by its audit line (a security event, the path scrubbed).
     let detail = if credentials {
         "Credentials were sent over plain HTTP and must be considered exposed; this API is served over HTTPS only."
     } else {
@@ -667,7 +651,7 @@ fn finish(
             head.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
             head.headers_mut().remove(header::CONTENT_LENGTH);
-            problem::for_status(status).to_response().into_body()
+            Problem::for_status(status).to_response().into_body()
         })
     } else {
         res
@@ -711,7 +695,7 @@ impl actix_web::ResponseError for HardenedError {
     fn error_response(&self) -> HttpResponse {
         let mut res = self
             .request_id
-            .stamp(problem::for_status(self.status).to_response());
+            .stamp(Problem::for_status(self.status).to_response());
         self.state
             .config
             .secure_headers()

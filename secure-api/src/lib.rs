@@ -118,6 +118,7 @@ pub mod config;
 pub mod cors;
 mod guard;
 mod headers;
+mod hex;
 mod methods;
 pub mod metrics;
 pub mod problem;

@@ -12,6 +12,9 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
+/// The most entries of the `errors` member of one problem.
+pub const MAX_ERRORS: usize = 100;
+
 /// The media type of a problem details body (RFC 9457 §3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -36,6 +39,32 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The generic problem for `status` (RFC 9457 §3): its `detail` is a fixed
+    /// sentence for that status. Used for error responses that carry no
+    /// problem body of their own (actix-web's 404 for an unknown path, 405),
+    /// and wherever one answer must equal another word for word (a 404 for
+    /// someone else's object and for a missing one, OWASP API1:2023).
+    pub fn for_status(status: StatusCode) -> Problem {
+        let detail = match status {
+            StatusCode::BAD_REQUEST => "The request is malformed.",
+            StatusCode::UNAUTHORIZED => "Authentication is required.",
+            StatusCode::FORBIDDEN => "The request is not allowed.",
+            StatusCode::NOT_FOUND => "The resource does not exist.",
+            StatusCode::METHOD_NOT_ALLOWED => "The method is not allowed on this resource.",
+            StatusCode::NOT_ACCEPTABLE => "No acceptable representation is available.",
+            StatusCode::GONE => "The resource has been retired.",
+            StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                "The request body has an unsupported content type."
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => "The request body does not fit the expected shape.",
+            StatusCode::TOO_MANY_REQUESTS => "Too many requests.",
+            s if s.is_server_error() => "The server could not complete the request.",
+            _ => "The request could not be completed.",
+        };
+        Problem::new(status, detail)
+    }
+
     /// A problem with the given HTTP status and a fixed `detail` sentence.
     ///
     /// Input: any status (client errors and server errors in practice) and a
@@ -62,8 +91,10 @@ impl Problem {
 
     /// Adds the `errors` extension member (RFC 9457 §3.2): one entry per
     /// field that does not fit, naming the field and a code, never the
-    /// submitted value.
-    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+    /// submitted value; at most [`MAX_ERRORS`] of them, so that a body of
+    /// many short unknown members cannot make a much larger answer.
+    pub fn with_errors(mut self, mut errors: Vec<FieldError>) -> Self {
+        errors.truncate(MAX_ERRORS);
         self.errors = errors;
         self
     }
@@ -140,28 +171,4 @@ impl actix_web::ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         self.to_response()
     }
-}
-
-/// The generic problem for an error response that carries no problem body of
-/// its own (for example actix-web's 404 for an unknown path, or 405).
-///
-/// Input: the response status. Output: a problem whose `detail` is a fixed
-/// sentence for that status.
-pub(crate) fn for_status(status: StatusCode) -> Problem {
-    let detail = match status {
-        StatusCode::BAD_REQUEST => "The request is malformed.",
-        StatusCode::UNAUTHORIZED => "Authentication is required.",
-        StatusCode::FORBIDDEN => "The request is not allowed.",
-        StatusCode::NOT_FOUND => "The resource does not exist.",
-        StatusCode::METHOD_NOT_ALLOWED => "The method is not allowed on this resource.",
-        StatusCode::NOT_ACCEPTABLE => "No acceptable representation is available.",
-        StatusCode::GONE => "The resource has been retired.",
-        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "The request body has an unsupported content type.",
-        StatusCode::UNPROCESSABLE_ENTITY => "The request body does not fit the expected shape.",
-        StatusCode::TOO_MANY_REQUESTS => "Too many requests.",
-        s if s.is_server_error() => "The server could not complete the request.",
-        _ => "The request could not be completed.",
-    };
-    Problem::new(status, detail)
 }

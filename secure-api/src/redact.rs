@@ -417,7 +417,7 @@ impl<T: Serialize> Responder for Reply<T> {
             }
             Err(e) => {
                 tracing::error!(target: "secure_api::redact", error = %e, "response body cannot be serialised");
-                crate::problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).to_response()
+                crate::Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).to_response()
             }
         }
     }

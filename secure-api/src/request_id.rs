@@ -77,7 +77,7 @@ impl RequestId {
         }
         bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
         bytes[8] = (bytes[8] & 0x3f) | 0x80; // variant RFC 9562
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex::encode(&bytes);
         Self(Arc::from(format!(
             "{}-{}-{}-{}-{}",
             &hex[0..8],

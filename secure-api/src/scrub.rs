@@ -22,7 +22,7 @@ use std::fmt;
 use actix_web::HttpRequest;
 use actix_web::http::header::{HeaderMap, HeaderName};
 
-use crate::guard::CREDENTIAL_PARAMS;
+use crate::auth::CREDENTIAL_PARAMS;
 
 /// What a secret is replaced by in logs and `Debug` output.
 pub const REDACTED: &str = "[REDACTED]";

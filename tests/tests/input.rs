@@ -253,6 +253,18 @@ fn customer(extra: &str) -> String {
 }
 
 #[actix_web::test]
+async fn the_errors_member_is_capped() {
+    let app = app().await;
+    let extra: String = (0..150).map(|n| format!(",\"u{n}\":1")).collect();
+    let a = send(&app, post_json("/customers", customer(&extra))).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        a.json()["errors"].as_array().map(Vec::len),
+        Some(secure_api::problem::MAX_ERRORS)
+    );
+}
+
+#[actix_web::test]
 async fn a_broken_rule_is_422_naming_only_that_field() {
     let app = app().await;
     let before = CREATED.load(Ordering::SeqCst);

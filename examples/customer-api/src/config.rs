@@ -96,15 +96,7 @@ pub(crate) struct ApiKeyArgs {
 /// # Errors
 /// A message for clap naming the allowed characters.
 fn parse_key_id(value: &str) -> Result<String, String> {
-    let ok = (1..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b));
-    if ok {
-        Ok(value.to_owned())
-    } else {
-        Err("expected 1 to 128 of A-Z a-z 0-9 - _ . : @".into())
-    }
+    secure_api::auth::api_key::check_id(value).map(|()| value.to_owned())
 }
 
 /// `customer-api token --sub ID --role ROLE [--role ROLE].. [--ttl 15m]`.

@@ -77,8 +77,9 @@ async fn list_customers(
 
 /// `GET /v0/customers?limit=N`: `GET /v1/customers` as it was in v0,
 /// deprecated since 2026-01-01 and retired at the end of 2027. Responses
-/// carry `Deprecation`, `Sunset` and a `Link` to the migration guide. Its
-/// quota is v1's, so the old path is no unmetered way to the same data.
+/// carry `Deprecation`, `Sunset` and a `Link` to the migration guide. It
+/// has a quota of its own, as large as v1's, so the old path is no
+/// unmetered way to the same data.
 #[secure(
     role = "viewer",
     rate = "100/15m",
@@ -170,8 +171,8 @@ async fn reports_summary(store: web::Data<Store>) -> web::Json<Summary> {
     web::Json(store.summary())
 }
 
-/// 404 problem+json with the same body as the framework's answer to a
-/// caller who does not own the object, so ids cannot be probed.
+/// 404 problem+json: the framework's own answer to a caller who does not
+/// own the object, so ids cannot be probed.
 fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "The resource does not exist.")
+    Problem::for_status(StatusCode::NOT_FOUND)
 }

@@ -887,7 +887,11 @@ async fn plain_http(server: &Server) -> TestResult {
     let log = std::fs::read_to_string(server.dir.join("stderr.log"))?;
     let events = log
         .lines()
-        .filter(|l| l.contains("plain HTTP") && l.contains(r#""security_event":true"#))
+        .filter(|l| {
+            l.contains(r#""security_event":true"#)
+                && (l.contains(r#""security_event_kind":"credentials_over_plain_http""#)
+                    || l.contains(r#""security_event_kind":"plain_http_refused""#))
+        })
         .count();
     assert_eq!(events, 6, "one security event per refusal");
     assert!(

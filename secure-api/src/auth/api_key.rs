@@ -151,19 +151,8 @@ impl ApiKeys {
         let mut entries: Vec<Entry> = Vec::with_capacity(file.keys.len());
         for (n, key) in file.keys.into_iter().enumerate() {
             let at = format!("key {} (`{}`)", n + 1, key.id);
-            if key.id.is_empty()
-                || key.id.len() > 128
-                || !key
-                    .id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b))
-            {
-                return Err(format!(
-                    "key {}: `id` must be 1 to 128 of A-Z a-z 0-9 - _ . : @",
-                    n + 1
-                ));
-            }
-            let sha256 = hex32(&key.sha256)
+            check_id(&key.id).map_err(|e| format!("key {}: `id` {e}", n + 1))?;
+            let sha256 = crate::hex::decode::<32>(&key.sha256)
                 .ok_or_else(|| format!("{at}: `sha256` must be 64 hexadecimal digits"))?;
             if entries.iter().any(|e| e.sha256 == sha256) {
                 return Err(format!("{at}: the same `sha256` appears twice"));
@@ -213,7 +202,7 @@ impl ApiKeys {
             entry.id.clone(),
             entry.roles.clone(),
             entry.scopes.clone(),
-            hex(&entry.sha256[..FINGERPRINT_BYTES]),
+            crate::hex::encode(&entry.sha256[..FINGERPRINT_BYTES]),
         ))
     }
 }
@@ -246,7 +235,7 @@ impl NewApiKey {
         getrandom::fill(&mut bytes).map_err(|e| {
             std::io::Error::other(format!("no randomness from the operating system: {e}"))
         })?;
-        let key = format!("{KEY_PREFIX}{}", hex(&bytes));
+        let key = format!("{KEY_PREFIX}{}", crate::hex::encode(&bytes));
         let sha256 = sha256_hex(&key);
         Ok(Self {
             key: SecretString::from(key),
@@ -258,13 +247,19 @@ impl NewApiKey {
     /// `roles` and an optional `not_after` (RFC 3339 §5.6 date-time).
     ///
     /// # Errors
-    /// A message when `not_after` is not an RFC 3339 date-time.
+    /// A message when `id` fails [`check_id`], a role holds a control
+    /// character, or `not_after` is not an RFC 3339 date-time.
     pub fn toml_entry(
         &self,
         id: &str,
         roles: &[&str],
         not_after: Option<&str>,
     ) -> Result<String, String> {
+        check_id(id).map_err(|e| format!("the id {e}"))?;
+        // `{:?}` below writes a TOML basic string for printable text only.
+        if let Some(role) = roles.iter().find(|r| r.chars().any(char::is_control)) {
+            return Err(format!("the role {role:?} holds a control character"));
+        }
         if let Some(t) = not_after
             && OffsetDateTime::parse(t, &Rfc3339).is_err()
         {
@@ -291,26 +286,27 @@ impl NewApiKey {
     }
 }
 
+/// Checks a key id (which becomes the principal, and reaches logs): 1 to
+/// 128 of `A-Z a-z 0-9 - _ . : @`.
+///
+/// # Errors
+/// A message saying so, for anything else.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let ok = (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err("must be 1 to 128 of A-Z a-z 0-9 - _ . : @".into())
+    }
+}
+
 /// The lower-case hex SHA-256 of `key`'s UTF-8 bytes: the `sha256` of its
 /// entry in the key file.
 pub fn sha256_hex(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-        let pair = std::str::from_utf8(chunk).ok()?;
-        out[i] = u8::from_str_radix(pair, 16).ok()?;
-    }
-    Some(out)
+    crate::hex::encode(&Sha256::digest(key.as_bytes()))
 }
 
 /// Unix seconds of an RFC 3339 date-time, given as a string or a TOML

@@ -91,11 +91,36 @@ fn parse_bearer(value: &str) -> Bearer<'_> {
     }
 }
 
-/// Whether `req` presents any credential: an `Authorization` or an
-/// `X-API-Key` header, well-formed or not.
+/// Query parameter names that carry credentials, compared
+/// case-insensitively (RFC 6750 §2.3 and §5.3: bearer tokens must not be in
+/// URLs, where logs and `Referer` leak them).
+pub(crate) const CREDENTIAL_PARAMS: [&str; 6] = [
+    "access_token",
+    "token",
+    "api_key",
+    "apikey",
+    "jwt",
+    "id_token",
+];
+
+/// Whether `req` presents a credential header: `Authorization` or
+/// `X-API-Key`, well-formed or not.
 pub(crate) fn presents_credentials(req: &HttpRequest) -> bool {
-    !matches!(bearer(req), Bearer::Absent)
-        || !matches!(api_key::presented(req), api_key::Presented::Absent)
+    let headers = req.headers();
+    headers.contains_key(AUTHORIZATION) || headers.contains_key(api_key::HEADER)
+}
+
+/// Whether the query string names a credential parameter (after
+/// percent-decoding, case-insensitively). `;` separates parameters as `&`
+/// does, as some servers and proxies read it (W3C HTML 4.01 §B.2.2).
+pub(crate) fn credential_in_query(query: &str) -> bool {
+    query.split(';').any(|part| {
+        form_urlencoded::parse(part.as_bytes()).any(|(name, _)| {
+            CREDENTIAL_PARAMS
+                .iter()
+                .any(|c| name.trim().eq_ignore_ascii_case(c))
+        })
+    })
 }
 
 /// Authenticates `req` by the credentials `methods` accepts: a valid bearer
@@ -221,6 +246,17 @@ pub(crate) fn spend_jti(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_parameters_are_found_in_any_spelling() {
+        assert!(credential_in_query("access_token=x"));
+        assert!(credential_in_query("limit=5&API_KEY=x"));
+        assert!(credential_in_query("acc%65ss_token=x"));
+        assert!(credential_in_query("jwt"));
+        assert!(credential_in_query("x=1;access_token=y"));
+        assert!(!credential_in_query("limit=5&tokens=3"));
+        assert!(!credential_in_query(""));
+    }
 
     #[test]
     fn scheme_is_case_insensitive() {

@@ -111,13 +111,8 @@ impl Rejection {
                 WWW_AUTHENTICATE,
                 challenge_with(Some("insufficient_scope"), scopes.challenge()),
             ),
-            Rejection::NotOwner => {
-                Problem::new(StatusCode::NOT_FOUND, "The resource does not exist.")
-            }
-            Rejection::NotConfigured => Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The server could not complete the request.",
-            ),
+            Rejection::NotOwner => Problem::for_status(StatusCode::NOT_FOUND),
+            Rejection::NotConfigured => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 }

@@ -1,57 +1,73 @@
 //! Throttling of failed authentications per client IP, across all routes
 //! (OWASP API2:2023, broken authentication; credential stuffing).
 //!
-//! Failures are charged to a per-IP GCRA bucket (governor, through
-//! [`KeyedLimiter`]) of `limit` per window. The failure that empties the
-//! bucket (the `limit`-th within any window) locks the IP out for a whole
-//! window: every request from it that presents credentials, valid or not,
-//! gets 429 until then. Requests without credentials are neither counted
-//! nor refused.
+//! Each IP keeps the times of its last `limit` failures (a sliding log).
+//! The failure that makes `limit` within one window locks the IP out for a
+//! whole window: every request from it that presents credentials, valid or
+//! not, gets 429 until then. So no IP gets more than `limit` failures into
+//! any window. Requests without credentials are neither counted nor
+//! refused.
 //!
-//! Memory is bounded like every limiter: at most [`MAX_TRACKED`] IPs have a
-//! bucket (past that, new IPs share one overflow bucket, so a flood from
-//! many addresses locks that shared bucket rather than escaping the count),
-//! and at most [`MAX_TRACKED`] lock-outs are held, expired ones pruned at
-//! most once a second.
+//! Memory is bounded: at most [`MAX_TRACKED`] IPs are tracked (idle ones
+//! pruned at most once a second); past that, new IPs share one overflow
+//! track, so a flood from many addresses locks that shared track rather
+//! than escaping the count.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use super::{KeyedLimiter, Quota, RateKey};
 
 /// The default: 20 failures per client IP per minute.
 pub(crate) const DEFAULT_FAILURES: u32 = 20;
 /// The default window, in seconds.
 pub(crate) const DEFAULT_WINDOW_SECS: u64 = 60;
 
-/// The most client IPs tracked, and the most lock-outs held, at once.
+/// The most client IPs tracked at once.
 pub(crate) const MAX_TRACKED: usize = 100_000;
 
 /// Failed authentications per client IP.
 pub(crate) struct FailedAuth {
+    limit: usize,
     window: Duration,
-    failures: KeyedLimiter,
-    locks: Mutex<Locks>,
+    state: Mutex<State>,
 }
 
-struct Locks {
-    until: HashMap<IpAddr, Instant>,
-    overflow_until: Option<Instant>,
+struct State {
+    ips: HashMap<IpAddr, Track>,
+    /// Shared by the IPs that find the table full.
+    overflow: Track,
     last_prune: Instant,
 }
 
+/// One IP's recent failures and lock.
+#[derive(Default)]
+struct Track {
+    /// The times of the latest failures within the window, at most `limit`.
+    failures: VecDeque<Instant>,
+    locked_until: Option<Instant>,
+}
+
+impl Track {
+    fn idle(&self, now: Instant, window: Duration) -> bool {
+        let recent = self
+            .failures
+            .back()
+            .is_some_and(|t| now.duration_since(*t) < window);
+        !recent && self.locked_until.is_none_or(|t| t <= now)
+    }
+}
+
 impl FailedAuth {
+    /// `limit` failures (at least 1) within `window` lock an IP out for
+    /// `window`.
     pub(crate) fn new(limit: u32, window: Duration) -> Self {
-        let quota =
-            Quota::new(limit.max(1), window.as_secs().max(1)).unwrap_or(Quota::__new(1, 1, 1));
         Self {
+            limit: usize::try_from(limit.max(1)).unwrap_or(usize::MAX),
             window,
-            failures: KeyedLimiter::new(quota, MAX_TRACKED),
-            locks: Mutex::new(Locks {
-                until: HashMap::new(),
-                overflow_until: None,
+            state: Mutex::new(State {
+                ips: HashMap::new(),
+                overflow: Track::default(),
                 last_prune: Instant::now(),
             }),
         }
@@ -59,38 +75,54 @@ impl FailedAuth {
 
     /// When `ip` is locked out: how long until the lock ends.
     pub(crate) fn locked_out(&self, ip: IpAddr) -> Option<Duration> {
-        let locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        let until = locks.until.get(&ip).copied().or_else(|| {
-            // An IP without its own bucket is judged by the shared one.
-            (self.failures.len() >= self.failures.max_keys())
-                .then_some(locks.overflow_until)
-                .flatten()
-        })?;
-        until
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let track = match state.ips.get(&ip) {
+            Some(track) => track,
+            // An IP without its own track is judged by the shared one.
+            None if state.ips.len() >= MAX_TRACKED => &state.overflow,
+            None => return None,
+        };
+        track
+            .locked_until?
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
     }
 
     /// Counts one failure of `ip`; `true` when this failure locks it out.
     pub(crate) fn record(&self, ip: IpAddr) -> bool {
-        let outcome = self.failures.check(&RateKey::Ip(ip));
-        if outcome.retry_after.is_none() && outcome.remaining > 0 {
+        self.record_at(ip, Instant::now())
+    }
+
+    fn record_at(&self, ip: IpAddr, now: Instant) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let state = &mut *state;
+        if state.ips.len() >= MAX_TRACKED
+            && !state.ips.contains_key(&ip)
+            && now.duration_since(state.last_prune) >= Duration::from_secs(1)
+        {
+            let window = self.window;
+            state.ips.retain(|_, track| !track.idle(now, window));
+            state.last_prune = now;
+        }
+        let track = if state.ips.len() < MAX_TRACKED || state.ips.contains_key(&ip) {
+            state.ips.entry(ip).or_default()
+        } else {
+            &mut state.overflow
+        };
+        track.failures.push_back(now);
+        while track.failures.len() > self.limit
+            || track
+                .failures
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            track.failures.pop_front();
+        }
+        if track.failures.len() < self.limit {
             return false;
         }
-        let now = Instant::now();
-        let until = now + self.window;
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        if locks.until.len() >= MAX_TRACKED
-            && now.duration_since(locks.last_prune) >= Duration::from_secs(1)
-        {
-            locks.until.retain(|_, t| *t > now);
-            locks.last_prune = now;
-        }
-        if locks.until.len() < MAX_TRACKED || locks.until.contains_key(&ip) {
-            locks.until.insert(ip, until);
-        } else {
-            locks.overflow_until = Some(until);
-        }
+        track.failures.clear();
+        track.locked_until = Some(now.checked_add(self.window).unwrap_or(now));
         true
     }
 }
@@ -113,6 +145,24 @@ mod tests {
                 .is_some_and(|d| d <= Duration::from_secs(60) && d > Duration::from_secs(59))
         );
         assert_eq!(f.locked_out(IpAddr::from([192, 0, 2, 2])), None);
+    }
+
+    #[test]
+    fn no_window_holds_more_than_the_limit_without_a_lock() {
+        // Two failures at once, then one more a little later: the third
+        // within the window locks, however the failures are spread.
+        let t0 = Instant::now();
+        let at = |secs| t0 + Duration::from_secs(secs);
+        let f = FailedAuth::new(3, Duration::from_secs(60));
+        let ip = IpAddr::from([192, 0, 2, 7]);
+        assert!(!f.record_at(ip, at(0)));
+        assert!(!f.record_at(ip, at(0)));
+        assert!(f.record_at(ip, at(57)));
+        // Failures further apart than the window never lock.
+        let other = IpAddr::from([192, 0, 2, 8]);
+        for n in 0..10 {
+            assert!(!f.record_at(other, at(n * 31)));
+        }
     }
 
     #[test]

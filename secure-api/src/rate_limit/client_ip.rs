@@ -3,8 +3,8 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use actix_web::HttpRequest;
 use actix_web::http::header::HeaderMap;
+use actix_web::{HttpMessage, HttpRequest};
 use ipnet::IpNet;
 
 use crate::config::ForwardedHeader;
@@ -95,6 +95,17 @@ fn node_ip(value: &str) -> Option<IpAddr> {
 }
 
 /// Whether `ip` is one of the trusted proxies.
+/// The client IP the `Security` middleware resolved for this request (with
+/// [`client_ip`], once), kept in the request's extensions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resolved(pub(crate) Option<IpAddr>);
+
+/// The client IP resolved for `req` by the middleware; `None` when the
+/// peer is unknown or the middleware did not run.
+pub(crate) fn resolved(req: &HttpRequest) -> Option<IpAddr> {
+    req.extensions().get::<Resolved>().and_then(|r| r.0)
+}
+
 pub(crate) fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
     let ip = canonical(ip);
     trusted.iter().any(|net| net.contains(&ip))

@@ -23,7 +23,7 @@ pub mod global;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -179,6 +179,10 @@ pub struct KeyedLimiter {
     max_keys: usize,
     started: Instant,
     last_sweep_ms: AtomicU64,
+    /// Set when a new key found the limiter full (and went to the overflow
+    /// bucket): sweeps are then due every second. Kept so that the hot path
+    /// never counts the keys (`DashMap::len` locks every shard).
+    full: AtomicBool,
 }
 
 impl std::fmt::Debug for KeyedLimiter {
@@ -203,6 +207,7 @@ impl KeyedLimiter {
             max_keys: max_keys.max(1),
             started: Instant::now(),
             last_sweep_ms: AtomicU64::new(0),
+            full: AtomicBool::new(false),
         }
     }
 
@@ -236,6 +241,7 @@ impl KeyedLimiter {
             entry.last_seen_ms.store(now_ms, Ordering::Relaxed);
             entry.bucket.check()
         } else if self.buckets.len() >= self.max_keys {
+            self.full.store(true, Ordering::Relaxed);
             self.overflow.check()
         } else {
             let entry = self.buckets.entry(key.clone()).or_insert_with(|| Entry {
@@ -276,7 +282,7 @@ impl KeyedLimiter {
     /// [`SWEEP_INTERVAL`], or once a second while the limiter is full.
     fn sweep_if_due(&self, now_ms: u64) {
         let last = self.last_sweep_ms.load(Ordering::Relaxed);
-        let due = if self.buckets.len() >= self.max_keys {
+        let due = if self.full.load(Ordering::Relaxed) {
             1_000
         } else {
             SWEEP_INTERVAL.as_millis() as u64
@@ -300,6 +306,8 @@ impl KeyedLimiter {
             now_ms.saturating_sub(entry.last_seen_ms.load(Ordering::Relaxed)) < idle_ms
         });
         self.buckets.shrink_to_fit();
+        self.full
+            .store(self.buckets.len() >= self.max_keys, Ordering::Relaxed);
     }
 }
 
