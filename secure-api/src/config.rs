@@ -944,6 +944,30 @@ mod tests {
     }
 
     #[test]
+    fn limits_and_realm_set_in_code_are_checked_too() {
+        let base = || {
+            SecurityConfig::builder()
+                .issuer("i")
+                .audience("a")
+                .jwt_secret("0123456789abcdef0123456789abcdef")
+        };
+        let setting = |b: SecurityConfigBuilder| b.build().err().map(|e| e.setting());
+        assert_eq!(
+            setting(base().max_rate_keys(0)),
+            Some(env::RATE_LIMIT_MAX_KEYS)
+        );
+        assert_eq!(
+            setting(base().auth_failure_limit(20, u64::MAX)),
+            Some(env::AUTH_FAILURES_PER_MINUTE)
+        );
+        assert_eq!(
+            setting(base().realm("api\r\n")),
+            Some("SecurityConfigBuilder::realm")
+        );
+        assert!(base().realm("customer api").build().is_ok());
+    }
+
+    #[test]
     fn no_key_is_refused_outside_development_mode() {
         let e = SecurityConfig::builder()
             .issuer("i")
