@@ -333,11 +333,13 @@ pub(crate) struct SecurityState {
 ///    query parameter) or using another method gets 403 problem+json and is
 ///    logged as a security event (its audit line, `secure_api::audit`), since
 ///    what it carried already crossed the network in clear (RFC 6750 §5.3).
-/// 2. A credential in the query string gets 400 (RFC 6750 §5.3).
-/// 3. With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
+/// 2. With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
 ///    (`OPTIONS` with `Access-Control-Request-Method`) is answered here,
 ///    before routing, so before authentication and rate limits; an
 ///    `OPTIONS` without that header is routed like any other method.
+/// 3. A credential in the query string gets 400 (RFC 6750 §5.3), on every
+///    path, routed or not. The refusal passes back through CORS, so a
+///    browser script of an allowed origin can read why.
 /// 4. A path that exists, requested with a method none of its `#[secure]`
 ///    routes accepts, gets `405 Method Not Allowed` with `Allow` listing
 ///    the methods (RFC 9110 §15.5.6) instead of 404.
@@ -435,7 +437,10 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let service = Rc::new(service);
+        let service = Rc::new(UrlCredentials {
+            service,
+            state: Arc::clone(&self.state),
+        });
         let cors = match self.state.config.cors() {
             Some(policy) => match policy
                 .to_cors()
@@ -462,8 +467,8 @@ where
 /// The service made by [`Security`]; see there.
 #[doc(hidden)]
 pub struct SecurityMiddleware<S> {
-    service: Rc<S>,
-    cors: Option<actix_cors::CorsMiddleware<Rc<S>>>,
+    service: Rc<UrlCredentials<S>>,
+    cors: Option<actix_cors::CorsMiddleware<Rc<UrlCredentials<S>>>>,
     state: Arc<SecurityState>,
     plain_http: Option<Arc<HttpsAuthority>>,
 }
@@ -490,16 +495,6 @@ where
             let res = audit.finish(finish(res, https, &state), &state.trail);
             return Box::pin(ready(Ok(res)));
         }
-        // Credentials in the URL are refused on every path, routed or not
-        // (RFC 6750 §5.3).
-        if crate::auth::credential_in_query(req.query_string()) {
-            tracing::warn!(target: "secure_api::security", "credential in the query string refused");
-            crate::audit::note_rejection(req.request(), Rejection::CredentialInUrl);
-            let problem = Rejection::CredentialInUrl.problem(state.config.realm());
-            let res = req.into_response(problem.to_response());
-            let res = audit.finish(finish(res, https, &state), &state.trail);
-            return Box::pin(ready(Ok(res)));
-        }
         req.extensions_mut().insert(Arc::clone(&state));
         let fut: LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>> = match &self.cors
         {
@@ -507,10 +502,7 @@ where
                 let fut = cors.call(req);
                 Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
             }
-            _ => {
-                let fut = self.service.call(req);
-                Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
-            }
+            _ => self.service.call(req),
         };
         Box::pin(async move {
             match fut.await {
@@ -533,6 +525,37 @@ where
                 }
             }
         })
+    }
+}
+
+/// The app behind CORS: refuses a credential in the query string (step 3
+/// of [`Security`]) before anything routes the request, and passes the
+/// rest on.
+pub(crate) struct UrlCredentials<S> {
+    service: S,
+    state: Arc<SecurityState>,
+}
+
+impl<S, B> Service<ServiceRequest> for UrlCredentials<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        if crate::auth::credential_in_query(req.query_string()) {
+            tracing::warn!(target: "secure_api::security", "credential in the query string refused");
+            crate::audit::note_rejection(req.request(), Rejection::CredentialInUrl);
+            let problem = Rejection::CredentialInUrl.problem(self.state.config.realm());
+            return Box::pin(ready(Ok(req.into_response(problem.to_response()))));
+        }
+        let fut = self.service.call(req);
+        Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
     }
 }
 

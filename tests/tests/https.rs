@@ -586,6 +586,23 @@ async fn cors_preflights_are_answered_before_authentication_and_rate_limits() ->
         APP_ORIGIN
     );
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await?;
+    // So does the 400 for a credential in the URL, on a route or not.
+    for path in ["/v1/customers", "/nowhere"] {
+        let res = s
+            .client
+            .get(format!("{}{path}?access_token=abc.def.ghi", s.https))
+            .header("origin", APP_ORIGIN)
+            .send()
+            .await?;
+        assert_eq!(
+            header(res.headers(), "access-control-allow-origin"),
+            APP_ORIGIN,
+            "{path}"
+        );
+        assert_strict_headers(&res, true);
+        let body = problem(res, StatusCode::BAD_REQUEST).await?;
+        assert!(body.to_string().contains("URL"), "{body}");
+    }
 
     // Another origin: the preflight is refused, the request not helped.
     let res = preflight("https://evil.example.test").send().await?;
