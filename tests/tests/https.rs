@@ -586,7 +586,19 @@ async fn cors_preflights_are_answered_before_authentication_and_rate_limits() ->
         APP_ORIGIN
     );
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await?;
-    // So does the 400 for a credential in the URL, on a route or not.
+    // So does a 401,
+    let res = s
+        .client
+        .get(&url)
+        .header("origin", APP_ORIGIN)
+        .send()
+        .await?;
+    assert_eq!(
+        header(res.headers(), "access-control-allow-origin"),
+        APP_ORIGIN
+    );
+    problem(res, StatusCode::UNAUTHORIZED).await?;
+    // and the 400 for a credential in the URL, on a route or not.
     for path in ["/v1/customers", "/nowhere"] {
         let res = s
             .client
