@@ -101,37 +101,49 @@ pub fn is_credential_param(name: &str) -> bool {
 /// name, stays as it was sent (still percent-encoded), in order.
 ///
 /// A parameter is recognised after percent-decoding its name
-/// (`acc%65ss_token=..` too), as `application/x-www-form-urlencoded`
-/// (WHATWG URL Standard §5.1) splits it: on `&` (and on `;`, which some
-/// servers also split on), then at the first `=`.
+/// (`acc%65ss_token=..` too). `application/x-www-form-urlencoded` (WHATWG
+/// URL Standard §5.1) splits on `&`, then at the first `=`; some servers
+/// also split on `;`. Both readings are covered: within one `&`-separated
+/// pair, a `;`-separated part named as a credential has its value
+/// redacted, and once a credential name stands without a value
+/// (`token;x=..`, `access_token;=..`), or the whole pair's name is one
+/// (`to;ken=..`), every value after it in the pair is redacted too.
 pub fn query(query: &str) -> Cow<'_, str> {
-    let credential = |pair: &str| {
-        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-        form_urlencoded::parse(name.as_bytes()).any(|(n, _)| is_credential_param(&n))
-    };
-    let pairs = || query.split(['&', ';']);
-    if !pairs().any(|pair| pair.contains('=') && credential(pair)) {
-        return Cow::Borrowed(query);
-    }
+    let names_credential =
+        |name: &str| form_urlencoded::parse(name.as_bytes()).any(|(n, _)| is_credential_param(&n));
     let mut out = String::with_capacity(query.len());
-    let mut rest = query;
-    for pair in pairs() {
-        match pair.split_once('=') {
-            Some((name, _)) if credential(pair) => {
-                out.push_str(name);
-                out.push('=');
-                out.push_str(REDACTED);
-            }
-            _ => out.push_str(pair),
+    let mut changed = false;
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
         }
-        rest = &rest[pair.len()..];
-        // Keep the separator that followed this pair, as it was sent.
-        if let Some(sep) = rest.chars().next() {
-            out.push(sep);
-            rest = &rest[sep.len_utf8()..];
+        // The pair's name as `&`-only parsers read it: up to its first `=`.
+        let whole_name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        let mut redact_rest = whole_name.contains(';') && names_credential(whole_name);
+        for (j, part) in pair.split(';').enumerate() {
+            if j > 0 {
+                out.push(';');
+            }
+            match part.split_once('=') {
+                Some((name, _)) if redact_rest || names_credential(name) => {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                    changed = true;
+                }
+                Some(_) => out.push_str(part),
+                None => {
+                    redact_rest |= names_credential(part);
+                    out.push_str(part);
+                }
+            }
         }
     }
-    Cow::Owned(out)
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(query)
+    }
 }
 
 /// `value` with every run that has the shape of a secret replaced by
@@ -344,6 +356,16 @@ mod tests {
             "x=1;access_token=[REDACTED]&Client-Secret=[REDACTED]&X-API-Key=[REDACTED]&password=[REDACTED]&limit=2"
         );
         assert_eq!(query("accessToken=a;b=2"), "accessToken=[REDACTED];b=2");
+        // A credential name without a value of its own: what follows in the
+        // pair is its value to a parser that splits on `&` only.
+        assert_eq!(query("access_token;=v&x=1"), "access_token;=[REDACTED]&x=1");
+        assert_eq!(
+            query("token;x=v;y=w&z=1"),
+            "token;x=[REDACTED];y=[REDACTED]&z=1"
+        );
+        assert_eq!(query("to;ken=v"), "to;ken=[REDACTED]");
+        assert_eq!(query("a=1;b;c=2"), "a=1;b;c=2");
+        assert!(matches!(query("a=1;b;c=2&d"), Cow::Borrowed(_)));
         assert_eq!(
             query("user%5Bpassword%5D=s&new_password=t&page_token=u&page=2"),
             "user%5Bpassword%5D=[REDACTED]&new_password=[REDACTED]&page_token=[REDACTED]&page=2"

@@ -196,6 +196,30 @@ async fn a_token_after_a_semicolon_is_refused_and_not_logged() {
     assert_eq!(a.status, 400);
     assert_eq!(logs.audit_of("semi-1")["outcome"], "invalid_input");
     assert!(!logs.text().contains(&t), "token in the audit path");
+    // A credential name with no value of its own: a parser that splits on
+    // `&` only reads what follows as its value.
+    for (id, query) in [
+        ("semi-2", "access_token;=opaque-secret-1"),
+        ("semi-3", "token;x=opaque-secret-2"),
+    ] {
+        let a = send(
+            &app,
+            from(
+                [203, 0, 113, 1],
+                id,
+                TestRequest::get().uri(&format!("/open?{query}&page=2")),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, 400, "{query}");
+        let path = logs.audit_of(id)["path"].clone();
+        assert!(
+            path.as_str()
+                .is_some_and(|p| p.ends_with("=[REDACTED]&page=2")),
+            "{path}"
+        );
+    }
+    assert!(!logs.text().contains("opaque-secret"), "{}", logs.text());
 }
 
 /// Unicode format characters (bidi overrides, zero-width) in a `sub` are
