@@ -56,7 +56,7 @@ async fn no_credentials_get_a_bare_challenge_and_problem_json() {
 }
 
 #[actix_web::test]
-async fn exp_and_nbf_of_the_wrong_type_are_rejected() {
+async fn registered_claims_of_the_wrong_type_are_rejected() {
     for (field, value) in [
         ("exp", Some(json!("never"))),
         ("exp", Some(Value::Null)),
@@ -64,6 +64,8 @@ async fn exp_and_nbf_of_the_wrong_type_are_rejected() {
         ("nbf", Some(json!("99999999999"))),
         ("nbf", Some(Value::Null)),
         ("iat", Some(json!("0"))),
+        ("jti", Some(json!(12345))),
+        ("jti", Some(Value::Null)),
     ] {
         let (status, challenge, body) = status_of(&hs256(&admin_with(field, value.clone()))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{field} = {value:?}");

@@ -296,6 +296,11 @@ impl JwtVerifier {
         if numeric_date(&claims, "iat")?.is_some_and(|iat| iat > now.saturating_add(self.leeway)) {
             return Err(TokenError::NotYetValid);
         }
+        // A token identifier is a string (RFC 7519 §4.1.7), on every route,
+        // not only on those that spend it.
+        if claims.get("jti").is_some_and(|jti| !jti.is_string()) {
+            return Err(TokenError::BadClaim("jti"));
+        }
         let roles = match claims.get("roles") {
             None => Vec::new(),
             Some(Value::Array(items)) => items

@@ -63,7 +63,7 @@ impl Rejection {
         match self {
             Rejection::CredentialInUrl => Problem::new(
                 StatusCode::BAD_REQUEST,
-                "Credentials must not be sent in the URL; send them in the Authorization header.",
+                "Credentials must not be sent in the URL; send a token in the Authorization header or an API key in the X-API-Key header.",
             ),
             Rejection::MissingCredentials => Problem::new(
                 StatusCode::UNAUTHORIZED,
