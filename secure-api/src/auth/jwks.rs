@@ -12,7 +12,9 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyOperations, PublicKeyUse,
+};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 
 /// One public key, pinned to its algorithm.
@@ -40,49 +42,45 @@ impl KeySet {
         kids
     }
 
-    /// Parses a JWKS file strictly: every key needs a unique `kid`, an
-    /// asymmetric signing `alg` that fits its key type and curve, and a
-    /// `use` of `sig` if `use` is present; one bad key refuses the file.
+    /// Parses the JWKS file `path` strictly: every key needs a unique
+    /// `kid`, an asymmetric signing `alg` that fits its key type and curve,
+    /// a `use` of `sig` and `key_ops` with `verify` where those are
+    /// present; one bad key refuses the file, since the operator wrote it
+    /// and a typo should not quietly drop a key.
     pub(crate) fn parse_file(bytes: &[u8], _path: &Path) -> Result<Self, String> {
-        let set: JwkSet =
-            serde_json::from_slice(bytes).map_err(|e| format!("is not a JWKS: {e}"))?;
-        if set.keys.is_empty() {
-            return Err("holds no keys".into());
-        }
-        let mut keys = HashMap::new();
-        for jwk in &set.keys {
-            let kid = jwk.common.key_id.clone().ok_or("a key has no `kid`")?;
-            let key = pin(jwk).map_err(|p| format!("key `{kid}`: {p}"))?;
-            if keys.insert(kid.clone(), key).is_some() {
-                return Err(format!("`kid` `{kid}` appears twice"));
-            }
-        }
-        Ok(Self { keys })
+        Self::parse(bytes, Source::File)
     }
 
     /// Parses a JWKS served by an identity provider, which may also list
-    /// keys for other uses: keys that are not usable signing keys (no
-    /// `kid`, `use` other than `sig`, no or unfitting `alg`) are skipped
-    /// with a warning; a `kid` that appears twice is refused, as the set is
-    /// then ambiguous.
+    /// keys for other uses: keys that are not usable signing keys (by the
+    /// rules of [`parse_file`](Self::parse_file)) are skipped with a
+    /// warning.
     fn parse_remote(bytes: &[u8]) -> Result<Self, String> {
+        Self::parse(bytes, Source::Endpoint)
+    }
+
+    /// Either parse: a `kid` that appears twice is refused from both, as
+    /// the set is then ambiguous, and so is a set with no usable key.
+    fn parse(bytes: &[u8], source: Source) -> Result<Self, String> {
         let set: JwkSet =
             serde_json::from_slice(bytes).map_err(|e| format!("is not a JWKS: {e}"))?;
         let mut keys = HashMap::new();
         for jwk in &set.keys {
-            let Some(kid) = jwk.common.key_id.clone() else {
-                tracing::warn!(target: "secure_api::auth", "JWKS endpoint: skipping a key without `kid`");
-                continue;
+            let pinned = match &jwk.common.key_id {
+                None => Err("a key has no `kid`".to_owned()),
+                Some(kid) => pin(jwk)
+                    .map(|key| (kid.clone(), key))
+                    .map_err(|problem| format!("key `{}`: {problem}", kid.escape_default())),
             };
-            match pin(jwk) {
-                Ok(key) => {
+            match (pinned, source) {
+                (Ok((kid, key)), _) => {
                     if keys.insert(kid.clone(), key).is_some() {
-                        return Err(format!("`kid` `{kid}` appears twice"));
+                        return Err(format!("`kid` `{}` appears twice", kid.escape_default()));
                     }
                 }
-                Err(problem) => tracing::warn!(
+                (Err(problem), Source::File) => return Err(problem),
+                (Err(problem), Source::Endpoint) => tracing::warn!(
                     target: "secure_api::auth",
-                    kid = %kid.escape_default(),
                     problem,
                     "JWKS endpoint: skipping a key"
                 ),
@@ -95,6 +93,13 @@ impl KeySet {
     }
 }
 
+/// Where a JWKS comes from, which sets how strictly it is read.
+#[derive(Clone, Copy)]
+enum Source {
+    File,
+    Endpoint,
+}
+
 /// Checks one JWK and returns its key pinned to its `alg`.
 fn pin(jwk: &Jwk) -> Result<PinnedKey, String> {
     if jwk
@@ -104,6 +109,14 @@ fn pin(jwk: &Jwk) -> Result<PinnedKey, String> {
         .is_some_and(|u| *u != PublicKeyUse::Signature)
     {
         return Err("`use` must be `sig`".into());
+    }
+    if jwk
+        .common
+        .key_operations
+        .as_ref()
+        .is_some_and(|ops| !ops.contains(&KeyOperations::Verify))
+    {
+        return Err("`key_ops` does not include `verify`".into());
     }
     let key_alg = jwk.common.key_algorithm.ok_or("no `alg`")?;
     let alg = Algorithm::try_from(key_alg)
@@ -118,8 +131,15 @@ fn pin(jwk: &Jwk) -> Result<PinnedKey, String> {
         _ => false,
     };
     if !fits {
+        let hint = if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_))
+            || alg.family() == AlgorithmFamily::Hmac
+        {
+            " (symmetric keys belong in SECURE_API_JWT_SECRET)"
+        } else {
+            ""
+        };
         return Err(format!(
-            "`alg` {key_alg} does not fit the key type or curve (symmetric keys belong in SECURE_API_JWT_SECRET)"
+            "`alg` {key_alg} does not fit the key type or curve{hint}"
         ));
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("unusable key: {e}"))?;
@@ -376,5 +396,39 @@ mod tests {
         let keys = KeySet::parse_remote(set);
         assert_eq!(keys.map(|k| k.kids().join(",")), Ok("ed".to_owned()));
         assert!(KeySet::parse_remote(br#"{"keys":[]}"#).is_err());
+        // The same set is refused whole from a file, naming the bad key.
+        let file = KeySet::parse_file(set, Path::new("jwks.json")).err();
+        assert!(
+            file.as_deref()
+                .is_some_and(|e| e.contains("`sym`") && e.contains("SECURE_API_JWT_SECRET")),
+            "{file:?}"
+        );
+    }
+
+    #[test]
+    fn key_ops_must_allow_verify() {
+        let with_ops = |ops: &str| {
+            format!(
+                r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"ed","alg":"EdDSA","key_ops":{ops},"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}]}}"#
+            )
+        };
+        let parse = |ops: &str| KeySet::parse_file(with_ops(ops).as_bytes(), Path::new("j"));
+        assert!(parse(r#"["verify"]"#).is_ok());
+        assert!(parse(r#"["sign","verify"]"#).is_ok());
+        let e = parse(r#"["encrypt"]"#).err();
+        assert!(e.as_deref().is_some_and(|e| e.contains("key_ops")), "{e:?}");
+        assert!(KeySet::parse_remote(with_ops(r#"["encrypt"]"#).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_mismatched_alg_hints_at_the_secret_only_for_symmetric_keys() {
+        let ec = br#"{"keys":[{"kty":"EC","crv":"P-256","kid":"ec","alg":"RS256",
+            "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+        let e = KeySet::parse_file(ec, Path::new("j")).err();
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains("does not fit") && !e.contains("SECRET")),
+            "{e:?}"
+        );
     }
 }
