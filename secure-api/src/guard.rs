@@ -176,9 +176,10 @@ async fn check(
     crate::audit::note_principal(req, principal.as_ref());
     if let Some(quota) = policy.rate {
         let key = match (&principal, policy.rate_key) {
-            (Some(p), RateKeyKind::Auto | RateKeyKind::Principal) => {
-                RateKey::Principal(p.subject().to_owned())
-            }
+            (Some(p), RateKeyKind::Auto | RateKeyKind::Principal) => match p.auth_method() {
+                AuthMethod::Jwt => RateKey::Principal(p.subject().to_owned()),
+                AuthMethod::ApiKey => RateKey::ApiKey(p.subject().to_owned()),
+            },
             _ => RateKey::Ip(ip),
         };
         let outcome = state.limiters.check(policy.handler, quota, &key);

@@ -114,6 +114,18 @@ async fn reports(who: Principal) -> impl Responder {
         .json(json!({ "sub": who.subject(), "method": format!("{:?}", who.auth_method()) }))
 }
 
+/// As `/reports`, two requests an hour per principal.
+#[secure(
+    auth = "any",
+    role = "admin",
+    api_key_role = "reporting",
+    rate = "2/1h"
+)]
+#[get("/reports-limited")]
+async fn reports_limited(who: Principal) -> impl Responder {
+    format!("{:?}:{}", who.auth_method(), who.subject())
+}
+
 /// API keys of role `reporting` only.
 #[secure(auth = "api_key", role = "reporting")]
 #[get("/keys-only")]
@@ -165,6 +177,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(versioned)
         .service(delete_customer)
         .service(reports)
+        .service(reports_limited)
         .service(keys_only)
         .service(scoped)
         .service(scoped_all)

@@ -192,6 +192,28 @@ async fn api_key_roles_and_jwt_roles_are_separate_requirements() {
 }
 
 #[actix_web::test]
+async fn an_api_key_and_a_jwt_sub_of_the_same_name_have_separate_quotas() {
+    let app = service(api_key_config("quotas")).await;
+    let jwt = token("reports-bot", &["admin"]);
+    for _ in 0..2 {
+        let a = send(&app, get_as("/reports-limited", &jwt)).await;
+        assert_eq!(
+            (a.status, a.body.as_str()),
+            (StatusCode::OK, "Jwt:reports-bot")
+        );
+    }
+    let a = send(&app, get_as("/reports-limited", &jwt)).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    // The key `reports-bot` has its own bucket, full.
+    let a = send(&app, with_key("/reports-limited", REPORTS_KEY)).await;
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (StatusCode::OK, "ApiKey:reports-bot")
+    );
+    assert_eq!(a.header("ratelimit"), r#""default";r=1;t=1800"#);
+}
+
+#[actix_web::test]
 async fn bad_api_keys_count_towards_the_brute_force_lockout() {
     let app = service(api_key_config("brute")).await;
     for n in 0..20 {

@@ -5,8 +5,9 @@
 //! once, then one more every W/N (so `100/15m` admits 100, then one every
 //! 9 s). `burst = M` changes the burst and keeps the rate. Every `#[secure]`
 //! handler has its own buckets, whatever path spelling reached it; a request
-//! is charged to the principal's `sub` when authenticated and to its client
-//! IP (see `client_ip`) otherwise, unless `rate_key` says which.
+//! is charged to the principal when authenticated (a JWT's `sub`, or an API
+//! key's id in a bucket of its own) and to its client IP (see `client_ip`)
+//! otherwise, unless `rate_key` says which.
 //!
 //! Memory is bounded: keys idle long enough for their bucket to be full
 //! again (indistinguishable from a fresh one) are dropped every
@@ -133,8 +134,11 @@ pub enum RateKeyKind {
 /// Whose bucket a request is charged to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RateKey {
-    /// An authenticated caller's `sub`.
+    /// A JWT caller's `sub`.
     Principal(String),
+    /// An API-key caller's key id: a bucket apart from a JWT `sub` that is
+    /// the same string.
+    ApiKey(String),
     /// A client address (an IPv6 address already grouped to its prefix).
     Ip(IpAddr),
     /// New keys arriving while the limiter is full share this bucket.
