@@ -77,7 +77,7 @@ pub(crate) enum ApiKeyCommand {
     New(ApiKeyArgs),
 }
 
-/// `customer-api api-key new --id ID --role ROLE [--role ROLE].. [--not-after DATE]`.
+/// `customer-api api-key new --id ID --role ROLE [--role ROLE].. [--scope SCOPE].. [--not-after DATE]`.
 #[derive(Debug, Args)]
 pub(crate) struct ApiKeyArgs {
     /// The key's id, which becomes the caller's principal, e.g. `reports-bot`.
@@ -86,6 +86,9 @@ pub(crate) struct ApiKeyArgs {
     /// A role the key grants; repeat for several.
     #[arg(long = "role", required = true, value_parser = ROLE_NAMES)]
     pub(crate) roles: Vec<String>,
+    /// An OAuth2 scope the key grants, e.g. `reports:read`; repeat for several.
+    #[arg(long = "scope", value_parser = parse_scope)]
+    pub(crate) scopes: Vec<String>,
     /// When the key stops working, RFC 3339, e.g. 2027-06-30T00:00:00Z.
     #[arg(long)]
     pub(crate) not_after: Option<String>,
@@ -97,6 +100,14 @@ pub(crate) struct ApiKeyArgs {
 /// A message for clap naming the allowed characters.
 fn parse_key_id(value: &str) -> Result<String, String> {
     secure_api::auth::api_key::check_id(value).map(|()| value.to_owned())
+}
+
+/// A scope-token (RFC 6749 §3.3), as the key file takes.
+///
+/// # Errors
+/// A message for clap naming the allowed characters.
+fn parse_scope(value: &str) -> Result<String, String> {
+    secure_api::auth::api_key::check_scope(value).map(|()| value.to_owned())
 }
 
 /// `customer-api token --sub ID --role ROLE [--role ROLE].. [--ttl 15m]`.

@@ -80,8 +80,9 @@ fn print_token(args: &TokenArgs) -> Result<(), Box<dyn Error>> {
 fn print_new_api_key(args: &ApiKeyArgs) -> Result<(), Box<dyn Error>> {
     let key = NewApiKey::generate()?;
     let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
+    let scopes: Vec<&str> = args.scopes.iter().map(String::as_str).collect();
     let entry = key
-        .toml_entry(&args.id, &roles, args.not_after.as_deref())
+        .toml_entry(&args.id, &roles, &scopes, args.not_after.as_deref())
         .map_err(|e| format!("--not-after: {e}"))?;
     println!("{}", key.key.expose_secret());
     println!();

@@ -1288,7 +1288,8 @@ async fn api_keys_and_the_summary() -> TestResult {
         assert!(!entry.contains(key), "the entry holds the key itself");
         Ok((key.to_owned(), entry.to_owned()))
     };
-    let (key, entry) = new_key("reports-bot", &[])?;
+    let (key, entry) = new_key("reports-bot", &["--scope", "reports:read"])?;
+    assert!(entry.contains("scopes = [\"reports:read\"]"), "{entry}");
     let (expired, expired_entry) = new_key("old-bot", &["--not-after", "2020-01-01T00:00:00Z"])?;
     let write = |content: &str| -> TestResult {
         std::fs::write(dir.join("keys.new"), content)?;

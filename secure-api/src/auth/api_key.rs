@@ -144,7 +144,8 @@ impl ApiKeys {
     /// # Errors
     /// What is wrong, naming the entry: not TOML of that shape, an empty or
     /// odd `id`, a `sha256` that is not 64 hex digits, the same hash twice,
-    /// a `not_after` that is not an RFC 3339 date-time with an offset.
+    /// a scope that is not a scope-token, a `not_after` that is not an
+    /// RFC 3339 date-time with an offset.
     pub(crate) fn parse(bytes: &[u8], _path: &Path) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes).map_err(|_| "is not UTF-8".to_owned())?;
         let file: File = toml::from_str(text).map_err(|e| format!("not a key file: {e}"))?;
@@ -156,6 +157,9 @@ impl ApiKeys {
                 .ok_or_else(|| format!("{at}: `sha256` must be 64 hexadecimal digits"))?;
             if entries.iter().any(|e| e.sha256 == sha256) {
                 return Err(format!("{at}: the same `sha256` appears twice"));
+            }
+            for scope in &key.scopes {
+                check_scope(scope).map_err(|e| format!("{at}: `scopes`: {e}"))?;
             }
             let not_after = match key.not_after {
                 None => None,
@@ -244,18 +248,24 @@ impl NewApiKey {
     }
 
     /// The `[[keys]]` entry of this key for the key file, with `id`,
-    /// `roles` and an optional `not_after` (RFC 3339 §5.6 date-time).
+    /// `roles`, `scopes` (written only when there are some) and an optional
+    /// `not_after` (RFC 3339 §5.6 date-time).
     ///
     /// # Errors
     /// A message when `id` fails [`check_id`], a role holds a control
-    /// character, or `not_after` is not an RFC 3339 date-time.
+    /// character, a scope fails [`check_scope`], or `not_after` is not an
+    /// RFC 3339 date-time.
     pub fn toml_entry(
         &self,
         id: &str,
         roles: &[&str],
+        scopes: &[&str],
         not_after: Option<&str>,
     ) -> Result<String, String> {
         check_id(id).map_err(|e| format!("the id {e}"))?;
+        for scope in scopes {
+            check_scope(scope)?;
+        }
         // `{:?}` below writes a TOML basic string for printable text only.
         if let Some(role) = roles.iter().find(|r| r.chars().any(char::is_control)) {
             return Err(format!("the role {role:?} holds a control character"));
@@ -279,10 +289,33 @@ impl NewApiKey {
             self.sha256,
             list(roles)
         );
+        if !scopes.is_empty() {
+            entry.push_str(&format!("scopes = [{}]\n", list(scopes)));
+        }
         if let Some(t) = not_after {
             entry.push_str(&format!("not_after = {t:?}\n"));
         }
         Ok(entry)
+    }
+}
+
+/// Checks a scope granted to a key: a scope-token of RFC 6749 §3.3, one or
+/// more printable ASCII characters other than space, `"` and `\`, as
+/// `#[secure(scope = ..)]` takes.
+///
+/// # Errors
+/// A message saying so, for anything else.
+pub fn check_scope(scope: &str) -> Result<(), String> {
+    let ok = !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "the scope {scope:?} is not a scope-token (printable ASCII, no space, `\"` or `\\`; RFC 6749 §3.3)"
+        ))
     }
 }
 
@@ -397,6 +430,12 @@ mod tests {
                 &format!("[[keys]]\nid = \"a b\"\nsha256 = \"{h}\"\nroles = []\n"),
                 "`id`",
             ),
+            (
+                &format!(
+                    "[[keys]]\nid = \"a\"\nsha256 = \"{h}\"\nroles = []\nscopes = [\"a b\"]\n"
+                ),
+                "`scopes`",
+            ),
         ] {
             let e = keys(file).err().unwrap_or_default();
             assert!(e.contains(expected), "{e}");
@@ -412,12 +451,23 @@ mod tests {
         assert_eq!(a.key.expose_secret().len(), KEY_PREFIX.len() + 64);
         assert_eq!(sha256_hex(a.key.expose_secret()), a.sha256);
         let entry = a
-            .toml_entry("bot", &["reporting"], Some("2099-01-01T00:00:00Z"))
+            .toml_entry(
+                "bot",
+                &["reporting"],
+                &["reports:read"],
+                Some("2099-01-01T00:00:00Z"),
+            )
             .unwrap_or_default();
-        assert!(a.toml_entry("bot", &[], Some("soon")).is_err());
+        assert!(entry.contains("scopes = [\"reports:read\"]"), "{entry}");
+        assert!(a.toml_entry("bot", &[], &[], Some("soon")).is_err());
+        assert!(a.toml_entry("bot", &[], &["a b"], None).is_err());
         let set = keys(&entry);
         let Ok(set) = set else { panic!("{set:?}") };
-        assert!(set.verify(a.key.expose_secret()).is_ok());
+        let principal = set.verify(a.key.expose_secret());
+        assert_eq!(
+            principal.map(|p| p.scopes().to_vec()).ok(),
+            Some(vec!["reports:read".to_owned()])
+        );
         assert!(!format!("{a:?}").contains(a.key.expose_secret()));
     }
 }
