@@ -103,40 +103,45 @@ pub fn is_credential_param(name: &str) -> bool {
 /// A parameter is recognised after percent-decoding its name
 /// (`acc%65ss_token=..` too). `application/x-www-form-urlencoded` (WHATWG
 /// URL Standard §5.1) splits on `&`, then at the first `=`; some servers
-/// also split on `;`. Both readings are covered: within one `&`-separated
-/// pair, a `;`-separated part named as a credential has its value
-/// redacted, and once a credential name stands without a value
-/// (`token;x=..`, `access_token;=..`), or the whole pair's name is one
-/// (`to;ken=..`), every value after it in the pair is redacted too.
+/// also split on `;`. Both readings are covered: in one `&`-separated pair,
+/// from the first `;`-separated part named as a credential (with a value
+/// or without: `token;x=..`), or from the start when the whole pair's name
+/// is one (`to;ken=..`), everything after the next `=` to the end of the
+/// pair is redacted, so a value holding `;` is never cut short.
 pub fn query(query: &str) -> Cow<'_, str> {
+    fn name_of(part: &str) -> &str {
+        part.split_once('=').map_or(part, |(name, _)| name)
+    }
     let names_credential =
         |name: &str| form_urlencoded::parse(name.as_bytes()).any(|(n, _)| is_credential_param(&n));
+    // Where the secret of `pair` starts: the byte after the `=` that
+    // follows its first credential name.
+    let secret_at = |pair: &str| -> Option<usize> {
+        let from = if names_credential(name_of(pair)) {
+            0
+        } else {
+            let mut offset = 0;
+            pair.split(';').find_map(|part| {
+                let at = offset;
+                offset += part.len() + 1;
+                names_credential(name_of(part)).then_some(at)
+            })?
+        };
+        pair[from..].find('=').map(|eq| from + eq + 1)
+    };
     let mut out = String::with_capacity(query.len());
     let mut changed = false;
     for (i, pair) in query.split('&').enumerate() {
         if i > 0 {
             out.push('&');
         }
-        // The pair's name as `&`-only parsers read it: up to its first `=`.
-        let whole_name = pair.split_once('=').map_or(pair, |(name, _)| name);
-        let mut redact_rest = whole_name.contains(';') && names_credential(whole_name);
-        for (j, part) in pair.split(';').enumerate() {
-            if j > 0 {
-                out.push(';');
+        match secret_at(pair) {
+            Some(at) => {
+                out.push_str(&pair[..at]);
+                out.push_str(REDACTED);
+                changed = true;
             }
-            match part.split_once('=') {
-                Some((name, _)) if redact_rest || names_credential(name) => {
-                    out.push_str(name);
-                    out.push('=');
-                    out.push_str(REDACTED);
-                    changed = true;
-                }
-                Some(_) => out.push_str(part),
-                None => {
-                    redact_rest |= names_credential(part);
-                    out.push_str(part);
-                }
-            }
+            None => out.push_str(pair),
         }
     }
     if changed {
@@ -355,15 +360,23 @@ mod tests {
             query("x=1;access_token=abc&Client-Secret=s&X-API-Key=k&password=p&limit=2"),
             "x=1;access_token=[REDACTED]&Client-Secret=[REDACTED]&X-API-Key=[REDACTED]&password=[REDACTED]&limit=2"
         );
-        assert_eq!(query("accessToken=a;b=2"), "accessToken=[REDACTED];b=2");
-        // A credential name without a value of its own: what follows in the
-        // pair is its value to a parser that splits on `&` only.
-        assert_eq!(query("access_token;=v&x=1"), "access_token;=[REDACTED]&x=1");
+        // To a parser that splits on `&` only, a value runs to the next `&`,
+        // `;` included: a password may hold one.
+        assert_eq!(query("accessToken=a;b=2"), "accessToken=[REDACTED]");
+        assert_eq!(query("password=abc;123&x=1"), "password=[REDACTED]&x=1");
         assert_eq!(
-            query("token;x=v;y=w&z=1"),
-            "token;x=[REDACTED];y=[REDACTED]&z=1"
+            query("x=1;client_secret=s;t&y=2"),
+            "x=1;client_secret=[REDACTED]&y=2"
         );
+        // A credential name without a value of its own: what follows in the
+        // pair is its value to such a parser.
+        assert_eq!(
+            query("access_token;=v;w&x=1"),
+            "access_token;=[REDACTED]&x=1"
+        );
+        assert_eq!(query("token;x=v;y=w&z=1"), "token;x=[REDACTED]&z=1");
         assert_eq!(query("to;ken=v"), "to;ken=[REDACTED]");
+        assert_eq!(query("a;token"), "a;token");
         assert_eq!(query("a=1;b;c=2"), "a=1;b;c=2");
         assert!(matches!(query("a=1;b;c=2&d"), Cow::Borrowed(_)));
         assert_eq!(
