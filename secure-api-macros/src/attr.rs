@@ -534,6 +534,8 @@ fn scope_token(lit: LitStr, key: &str, errors: &mut Errors) -> Option<ScopeToken
 
 /// Checks that `scope` is a scope-token (RFC 6749 §3.3):
 /// `1*( %x21 / %x23-5B / %x5D-7E )`, printable ASCII but space, `"` and `\`.
+/// The runtime checks the same rule for key files in
+/// `secure_api::auth::api_key::check_scope`.
 ///
 /// # Errors
 ///

@@ -202,8 +202,9 @@ use proc_macro::TokenStream;
 /// The algorithm is GCRA (governor): a burst of COUNT requests is admitted
 /// at once, then one more every WINDOW/COUNT; `"100/15m"` admits 100, then
 /// one every 9 seconds. Each handler has its own buckets, whatever path
-/// spelling reached it. A request is charged to the principal's `sub` on an
-/// authenticated route and to the client IP on a `public` one (behind
+/// spelling reached it. A request is charged to the principal on an
+/// authenticated route (a JWT's `sub`, or an API key's id in a bucket of
+/// its own) and to the client IP on a `public` one (behind
 /// `SECURE_API_TRUSTED_PROXIES`, the right-most untrusted
 /// `Forwarded`/`X-Forwarded-For` hop; IPv6 grouped by /64). Every response
 /// of the route carries `RateLimit-Policy: "default";q=COUNT;w=SECONDS` and

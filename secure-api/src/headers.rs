@@ -338,8 +338,9 @@ pub(crate) struct SecurityState {
 ///    before routing, so before authentication and rate limits; an
 ///    `OPTIONS` without that header is routed like any other method.
 /// 3. A credential in the query string gets 400 (RFC 6750 §5.3), on every
-///    path, routed or not. The refusal passes back through CORS, so a
-///    browser script of an allowed origin can read why.
+///    path, routed or not, preflights included. Except on a preflight, the
+///    refusal passes back through CORS, so a browser script of an allowed
+///    origin can read why.
 /// 4. A path that exists, requested with a method none of its `#[secure]`
 ///    routes accepts, gets `405 Method Not Allowed` with `Allow` listing
 ///    the methods (RFC 9110 §15.5.6) instead of 404.
@@ -498,6 +499,13 @@ where
         req.extensions_mut().insert(Arc::clone(&state));
         let fut: LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>> = match &self.cors
         {
+            // CORS answers a preflight itself, so the app never sees it: one
+            // with a credential in its URL is refused here.
+            Some(_)
+                if is_preflight(&req) && crate::auth::credential_in_query(req.query_string()) =>
+            {
+                Box::pin(ready(Ok(refuse_credential_in_url(req, &state))))
+            }
             Some(cors) if !is_options_without_preflight(&req) => {
                 let fut = cors.call(req);
                 Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
@@ -549,24 +557,39 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         if crate::auth::credential_in_query(req.query_string()) {
-            tracing::warn!(target: "secure_api::security", "credential in the query string refused");
-            crate::audit::note_rejection(req.request(), Rejection::CredentialInUrl);
-            let problem = Rejection::CredentialInUrl.problem(self.state.config.realm());
-            return Box::pin(ready(Ok(req.into_response(problem.to_response()))));
+            return Box::pin(ready(Ok(refuse_credential_in_url(req, &self.state))));
         }
         let fut = self.service.call(req);
         Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
     }
 }
 
+/// The 400 for a credential in the query string (RFC 6750 §5.3), noted
+/// for the audit event as a security event.
+fn refuse_credential_in_url(
+    req: ServiceRequest,
+    state: &SecurityState,
+) -> ServiceResponse<BoxBody> {
+    tracing::warn!(target: "secure_api::security", "credential in the query string refused");
+    crate::audit::note_rejection(req.request(), Rejection::CredentialInUrl);
+    let problem = Rejection::CredentialInUrl.problem(state.config.realm());
+    req.into_response(problem.to_response())
+}
+
+/// A CORS preflight: `OPTIONS` with `Access-Control-Request-Method`
+/// (Fetch Standard §3.2.2).
+fn is_preflight(req: &ServiceRequest) -> bool {
+    req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
 /// An `OPTIONS` request that is not a CORS preflight (no
 /// `Access-Control-Request-Method`): routed like any other method, not
 /// answered by CORS (Fetch Standard §3.2.2).
 fn is_options_without_preflight(req: &ServiceRequest) -> bool {
-    req.method() == Method::OPTIONS
-        && !req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    req.method() == Method::OPTIONS && !is_preflight(req)
 }
 
 /// Whether `req` arrived over HTTPS: a TLS listener, or a trusted proxy's

@@ -222,6 +222,42 @@ async fn a_token_after_a_semicolon_is_refused_and_not_logged() {
     assert!(!logs.text().contains("opaque-secret"), "{}", logs.text());
 }
 
+/// With CORS, a credential in the URL is refused and audited whether CORS
+/// answers the request itself (a preflight) or passes it on; the refusal
+/// of a real request carries the CORS headers.
+#[actix_web::test]
+async fn a_credential_in_the_url_is_refused_around_cors() {
+    const ORIGIN: &str = "https://app.example.test";
+    let (logs, _guard) = Captured::install();
+    let config = builder()
+        .cors(secure_api::CorsPolicy::allow_origins([ORIGIN]))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = app(Security::new(config)).await;
+    let preflight = TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/me?access_token=opaque-1")
+        .insert_header(("origin", ORIGIN))
+        .insert_header(("access-control-request-method", "GET"));
+    let get = TestRequest::get()
+        .uri("/me?access_token=opaque-2")
+        .insert_header(("origin", ORIGIN));
+    for (id, req, cors_headers) in [("cors-pre", preflight, false), ("cors-get", get, true)] {
+        let a = send(&app, from([203, 0, 113, 9], id, req)).await;
+        assert_eq!(a.status, 400, "{id}: {}", a.body);
+        assert_eq!(a.json()["status"], 400, "{id}");
+        assert_eq!(
+            a.headers.contains_key("access-control-allow-origin"),
+            cors_headers,
+            "{id}"
+        );
+        let line = logs.audit_of(id);
+        assert_eq!(line["security_event_kind"], "credential_in_url", "{id}");
+        assert_eq!(line["path"], "/me?access_token=[REDACTED]", "{id}");
+    }
+    assert!(!logs.text().contains("opaque-"));
+}
+
 /// Unicode format characters (bidi overrides, zero-width) in a `sub` are
 /// escaped, so a log viewer cannot be shown a reordered principal.
 #[actix_web::test]

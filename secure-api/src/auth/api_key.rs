@@ -11,7 +11,7 @@
 //! id = "reports-bot"                   # becomes the principal
 //! sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 //! roles = ["reporting"]
-//! scopes = ["reports:read"]            # optional
+//! scopes = ["reports:read"]            # optional; each a scope-token (RFC 6749 §3.3)
 //! not_after = "2027-06-30T00:00:00Z"   # optional, RFC 3339
 //! ```
 //!
@@ -301,7 +301,8 @@ impl NewApiKey {
 
 /// Checks a scope granted to a key: a scope-token of RFC 6749 §3.3, one or
 /// more printable ASCII characters other than space, `"` and `\`, as
-/// `#[secure(scope = ..)]` takes.
+/// `#[secure(scope = ..)]` takes (the macro crate checks the same rule in
+/// its own `attr::check_scope`, as it cannot depend on this crate).
 ///
 /// # Errors
 /// A message saying so, for anything else.

@@ -42,7 +42,7 @@ impl KeySet {
         kids
     }
 
-    /// Parses the JWKS file `path` strictly: every key needs a unique
+    /// Parses `bytes`, the content of a JWKS file, strictly: every key needs a unique
     /// `kid`, an asymmetric signing `alg` that fits its key type and curve,
     /// a `use` of `sig` and `key_ops` with `verify` where those are
     /// present; one bad key refuses the file, since the operator wrote it

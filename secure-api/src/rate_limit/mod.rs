@@ -133,6 +133,7 @@ pub enum RateKeyKind {
 
 /// Whose bucket a request is charged to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RateKey {
     /// A JWT caller's `sub`.
     Principal(String),
