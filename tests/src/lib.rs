@@ -414,6 +414,46 @@ pub mod logs {
     use tracing_subscriber::fmt::MakeWriter;
     use tracing_subscriber::prelude::*;
 
+    /// A process-wide subscriber that takes no event but answers
+    /// `Interest::sometimes()` for every callsite, held for the life of the
+    /// test binary.
+    ///
+    /// `tracing` caches each callsite's interest globally, combined over
+    /// every live subscriber, while tests capture on their own thread
+    /// (`set_default`). Without this anchor the cache can say `always`, so
+    /// an event skips the per-event `enabled` check that the per-layer
+    /// filters of the capturing subscriber rely on, or `never`; either way
+    /// a test running beside others would now and then miss a line. With
+    /// it the interest is always `sometimes`, and every event is asked
+    /// about on the thread that emits it.
+    fn anchor() {
+        static ANCHOR: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        ANCHOR.get_or_init(|| tracing::Dispatch::new(Sometimes));
+    }
+
+    /// See [`anchor`].
+    struct Sometimes;
+
+    impl tracing::Subscriber for Sometimes {
+        fn register_callsite(
+            &self,
+            _: &'static tracing::Metadata<'static>,
+        ) -> tracing::subscriber::Interest {
+            tracing::subscriber::Interest::sometimes()
+        }
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            false
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, _: &tracing::Event<'_>) {}
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
     /// Everything written by the subscriber of [`Captured::install`].
     #[derive(Clone, Default)]
     pub struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -447,6 +487,7 @@ pub mod logs {
         /// every other event of every target at every level (TRACE
         /// included) as tracing-subscriber's JSON lines.
         pub fn install() -> (Self, DefaultGuard) {
+            anchor();
             let captured = Self::default();
             let others = Targets::new()
                 .with_default(LevelFilter::TRACE)
