@@ -159,7 +159,7 @@ async fn run(settings: &Settings, tls: Tls, config: SecurityConfig) -> Result<()
             .wrap(api_security.clone())
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-    .shutdown_signal(stop_requested())
+    .disable_signals()
     .bind_rustls_0_23(settings.https_addr, tls.server_config())
     .map_err(bind_error(env::HTTPS_ADDR, settings.https_addr))?;
     let https_addr = https
@@ -179,7 +179,7 @@ async fn run(settings: &Settings, tls: Tls, config: SecurityConfig) -> Result<()
             .wrap(plain.clone())
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-    .shutdown_signal(stop_requested())
+    .disable_signals()
     .bind(settings.http_addr)
     .map_err(bind_error(env::HTTP_ADDR, settings.http_addr))?;
     let http_addr = http.addrs().first().copied().unwrap_or(settings.http_addr);
@@ -199,14 +199,24 @@ async fn run(settings: &Settings, tls: Tls, config: SecurityConfig) -> Result<()
         announce_development_mode(security.config(), tls.dev_cert(), https_addr)?;
     }
 
-    tokio::try_join!(https.run(), http.run())?;
+    // One stop for both listeners, each waiting for its own in-flight
+    // requests. (actix-server's `shutdown_signal` would stop the whole
+    // runtime as soon as the first listener is done, cutting the other's
+    // requests short.)
+    let (https, http) = (https.run(), http.run());
+    let (https_handle, http_handle) = (https.handle(), http.handle());
+    actix_web::rt::spawn(async move {
+        stop_requested().await;
+        tokio::join!(https_handle.stop(true), http_handle.stop(true));
+    });
+    tokio::try_join!(https, http)?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves at the first SIGINT or SIGTERM (Ctrl-C elsewhere). Both
-/// listeners wait on it, so both stop gracefully: no new connections,
-/// in-flight requests finish within [`SHUTDOWN_TIMEOUT_SECS`].
+/// Resolves at the first SIGINT or SIGTERM (Ctrl-C elsewhere). [`run`]
+/// then stops both listeners gracefully: no new connections, in-flight
+/// requests finish within [`SHUTDOWN_TIMEOUT_SECS`].
 async fn stop_requested() {
     #[cfg(unix)]
     {

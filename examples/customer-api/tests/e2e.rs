@@ -1480,6 +1480,54 @@ async fn development_mode_then_sigterm() -> TestResult {
     Ok(())
 }
 
+/// SIGTERM while a request is still uploading its body: the request is
+/// answered (201), then the process exits with status 0 within 10 seconds.
+/// The request comes through the plain HTTP listener from a trusted proxy
+/// (served as HTTPS), while the HTTPS listener is idle: neither listener's
+/// stop may cut the other's requests short.
+#[tokio::test]
+async fn sigterm_lets_a_request_in_flight_finish() -> TestResult {
+    use std::io::{Read, Write};
+    let dir = work_dir("sigterm-in-flight")?;
+    let mut cmd = command(&dir);
+    cmd.env("SECURE_API_JWT_SECRET", SECRET)
+        .env("SECURE_API_TRUSTED_PROXIES", "127.0.0.1");
+    let mut server = start(cmd, dir, None)?;
+    let body = json!({
+        "name": "Barbara Liskov",
+        "email": "barbara@example.com",
+        "ssn": "987-65-4399",
+        "card_number": "4012888888881881",
+        "balance_cents": 0
+    })
+    .to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let addr = server.http.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST /v1/customers HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-Proto: https\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{first}",
+        token("e-1", &["editor"])?,
+        body.len()
+    )?;
+    stream.flush()?;
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&server.child, "TERM")?;
+    // Longer than it takes an idle listener to stop.
+    std::thread::sleep(Duration::from_millis(1_500));
+    stream.write_all(rest.as_bytes())?;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer:?}");
+    let status = wait_for_exit(&mut server.child, Duration::from_secs(10))?;
+    assert!(status.success(), "{status}");
+    Ok(())
+}
+
 /// Operator-provided PEM files are served instead of a development
 /// certificate, and no development certificate is written.
 #[tokio::test]
