@@ -12,7 +12,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -24,7 +24,7 @@ use crate::auth::rejection::Rejection;
 use crate::auth::{self, AuthMethod, Principal, Replay};
 use crate::authz::Access;
 use crate::headers::SecurityState;
-use crate::rate_limit::client_ip::{self, bucket_ip};
+use crate::rate_limit::brute_force::lockout_ip;
 use crate::rate_limit::{Outcome, Quota, RateKey, RateKeyKind};
 use crate::validation::BodyLimit;
 
@@ -51,7 +51,7 @@ where
         return Rejection::NotConfigured.problem("").to_response();
     };
     let mut charged = None;
-    let ip = lockout_ip(&req, &state);
+    let ip = lockout_ip(&req, state.config.limits().ipv6_prefix_len);
     let principal = match check(policy, &req, &state, ip, &mut charged).await {
         Ok(principal) => principal,
         Err(rejection) => return refuse(&req, policy, &state, rejection, charged),
@@ -88,15 +88,6 @@ where
     };
     set_rate_headers(&mut res, policy.rate, charged);
     res
-}
-
-/// The client IP that failed authentications are counted against: the
-/// one the `Security` middleware resolved, its IPv6 network cut to the
-/// configured prefix; `0.0.0.0` when the peer is unknown.
-fn lockout_ip(req: &HttpRequest, state: &SecurityState) -> IpAddr {
-    client_ip::resolved(req).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ip| {
-        bucket_ip(ip, state.config.limits().ipv6_prefix_len)
-    })
 }
 
 /// Spends the `jti` of `principal`'s token; a replay counts as a failed
@@ -150,9 +141,10 @@ fn set_rate_headers(res: &mut HttpResponse, quota: Option<Quota>, charged: Optio
     }
 }
 
-/// Runs the checks after the middleware's (credentials in the URL);
-/// the principal when the route authenticates. `charged` is set once the
-/// request has been charged to a bucket.
+/// Runs the checks after the middleware's (credentials in the URL, the
+/// failed-authentication lock-out); the principal when the route
+/// authenticates. `charged` is set once the request has been charged to a
+/// bucket.
 async fn check(
     policy: &Policy,
     req: &HttpRequest,
@@ -160,13 +152,6 @@ async fn check(
     ip: IpAddr,
     charged: &mut Option<Outcome>,
 ) -> Result<Option<Principal>, Rejection> {
-    // A locked-out client is refused whenever it presents credentials,
-    // on public routes too.
-    if auth::presents_credentials(req)
-        && let Some(retry_after) = state.failed_auth.locked_out(ip)
-    {
-        return Err(Rejection::RateLimited { retry_after });
-    }
     let principal = match policy.access {
         Access::Public => None,
         Access::AnyOf(_) | Access::AllOf(_) | Access::Authenticated => {

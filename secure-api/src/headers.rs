@@ -20,7 +20,7 @@ use crate::auth::replay::ReplayStore;
 use crate::config::{ConfigError, ForwardedHeader, SecurityConfig};
 use crate::problem::{PROBLEM_JSON, Problem};
 use crate::rate_limit::RateLimiters;
-use crate::rate_limit::brute_force::FailedAuth;
+use crate::rate_limit::brute_force::{FailedAuth, lockout_ip};
 use crate::rate_limit::client_ip;
 
 /// The secure response headers and HSTS policy that [`Security`] enforces.
@@ -338,9 +338,11 @@ pub(crate) struct SecurityState {
 ///    before routing, so before authentication and rate limits; an
 ///    `OPTIONS` without that header is routed like any other method.
 /// 3. A credential in the query string gets 400 (RFC 6750 §5.3), on every
-///    path, routed or not, preflights included. Except on a preflight, the
-///    refusal passes back through CORS, so a browser script of an allowed
-///    origin can read why.
+///    path, routed or not, preflights included. Then a client locked out
+///    for failed authentications gets 429 for every request that presents
+///    credentials, on every path. Except on a preflight, these refusals
+///    pass back through CORS, so a browser script of an allowed origin can
+///    read why.
 /// 4. A path that exists, requested with a method none of its `#[secure]`
 ///    routes accepts, gets `405 Method Not Allowed` with `Allow` listing
 ///    the methods (RFC 9110 §15.5.6) instead of 404.
@@ -438,7 +440,7 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let service = Rc::new(UrlCredentials {
+        let service = Rc::new(BeforeRouting {
             service,
             state: Arc::clone(&self.state),
         });
@@ -468,8 +470,8 @@ where
 /// The service made by [`Security`]; see there.
 #[doc(hidden)]
 pub struct SecurityMiddleware<S> {
-    service: Rc<UrlCredentials<S>>,
-    cors: Option<actix_cors::CorsMiddleware<Rc<UrlCredentials<S>>>>,
+    service: Rc<BeforeRouting<S>>,
+    cors: Option<actix_cors::CorsMiddleware<Rc<BeforeRouting<S>>>>,
     state: Arc<SecurityState>,
     plain_http: Option<Arc<HttpsAuthority>>,
 }
@@ -504,7 +506,8 @@ where
             Some(_)
                 if is_preflight(&req) && crate::auth::credential_in_query(req.query_string()) =>
             {
-                Box::pin(ready(Ok(refuse_credential_in_url(req, &state))))
+                let rejection = Rejection::CredentialInUrl;
+                Box::pin(ready(Ok(refuse_before_routing(req, &state, rejection))))
             }
             Some(cors) if !is_options_without_preflight(&req) => {
                 let fut = cors.call(req);
@@ -536,15 +539,14 @@ where
     }
 }
 
-/// The app behind CORS: refuses a credential in the query string (step 3
-/// of [`Security`]) before anything routes the request, and passes the
-/// rest on.
-pub(crate) struct UrlCredentials<S> {
+/// The app behind CORS: the checks that run before anything routes the
+/// request (step 3 of [`Security`]), then the app.
+pub(crate) struct BeforeRouting<S> {
     service: S,
     state: Arc<SecurityState>,
 }
 
-impl<S, B> Service<ServiceRequest> for UrlCredentials<S>
+impl<S, B> Service<ServiceRequest> for BeforeRouting<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
@@ -556,24 +558,49 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        if crate::auth::credential_in_query(req.query_string()) {
-            return Box::pin(ready(Ok(refuse_credential_in_url(req, &self.state))));
+        if let Some(rejection) = refusal_before_routing(&req, &self.state) {
+            return Box::pin(ready(Ok(refuse_before_routing(
+                req,
+                &self.state,
+                rejection,
+            ))));
         }
         let fut = self.service.call(req);
         Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
     }
 }
 
-/// The 400 for a credential in the query string (RFC 6750 §5.3), noted
-/// for the audit event as a security event.
-fn refuse_credential_in_url(
+/// Why `req` is refused before routing, if it is: a credential in the
+/// query string (RFC 6750 §5.3), or credentials from a client locked out
+/// for failed authentications (see `rate_limit::brute_force`).
+fn refusal_before_routing(req: &ServiceRequest, state: &SecurityState) -> Option<Rejection> {
+    if crate::auth::credential_in_query(req.query_string()) {
+        return Some(Rejection::CredentialInUrl);
+    }
+    if !crate::auth::presents_credentials(req.request()) {
+        return None;
+    }
+    let ip = lockout_ip(req.request(), state.config.limits().ipv6_prefix_len);
+    state
+        .failed_auth
+        .locked_out(ip)
+        .map(|retry_after| Rejection::RateLimited { retry_after })
+}
+
+/// The answer to a request refused before routing: its problem+json,
+/// noted for the audit event (a security event) and logged.
+fn refuse_before_routing(
     req: ServiceRequest,
     state: &SecurityState,
+    rejection: Rejection,
 ) -> ServiceResponse<BoxBody> {
-    tracing::warn!(target: "secure_api::security", "credential in the query string refused");
-    crate::audit::note_rejection(req.request(), Rejection::CredentialInUrl);
-    let problem = Rejection::CredentialInUrl.problem(state.config.realm());
-    req.into_response(problem.to_response())
+    tracing::warn!(
+        target: "secure_api::security",
+        rejection = ?rejection,
+        "request refused before routing"
+    );
+    crate::audit::note_rejection(req.request(), rejection);
+    req.into_response(rejection.problem(state.config.realm()).to_response())
 }
 
 /// A CORS preflight: `OPTIONS` with `Access-Control-Request-Method`

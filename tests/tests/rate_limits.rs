@@ -349,6 +349,22 @@ async fn too_many_failed_authentications_lock_the_client_out() {
         send(&app, bad("192.0.2.50:3")).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
+    // On every path: one no route matches, and a method the path refuses.
+    let token = format!("Bearer {}", token("u", &["viewer"]));
+    for req in [
+        from("192.0.2.50:5", "/nowhere"),
+        from("192.0.2.50:5", "/per-principal").method(actix_web::http::Method::PUT),
+    ] {
+        let locked = send(&app, req.insert_header(("authorization", token.clone()))).await;
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            locked.body
+        );
+        assert_eq!(locked.json()["status"], 429);
+        assert!(locked.header("retry-after").parse::<u64>().is_ok());
+    }
     // Requests without credentials are neither counted nor refused with 429.
     assert_eq!(
         send(&app, from("192.0.2.50:4", "/per-principal"))

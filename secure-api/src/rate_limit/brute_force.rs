@@ -4,7 +4,8 @@
 //! Each IP keeps the times of its last `limit` failures (a sliding log).
 //! The failure that makes `limit` within one window locks the IP out for a
 //! whole window: every request from it that presents credentials, valid or
-//! not, gets 429 until then. So no IP gets more than `limit` failures into
+//! not, on any path (routed or not), gets 429 until then; the
+//! [`Security`](crate::Security) middleware checks before routing. So no IP gets more than `limit` failures into
 //! any window. Requests without credentials are neither counted nor
 //! refused.
 //!
@@ -17,6 +18,15 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The client IP that failed authentications are counted against: the
+/// one the `Security` middleware resolved, its IPv6 network cut to
+/// `ipv6_prefix_len` bits; `0.0.0.0` when the peer is unknown.
+pub(crate) fn lockout_ip(req: &actix_web::HttpRequest, ipv6_prefix_len: u8) -> IpAddr {
+    super::client_ip::resolved(req).map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |ip| {
+        super::client_ip::bucket_ip(ip, ipv6_prefix_len)
+    })
+}
 
 /// The default: 20 failures per client IP per minute.
 pub(crate) const DEFAULT_FAILURES: u32 = 20;
