@@ -53,11 +53,17 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// The problem is kept to one line: a parser's multi-line report (a
+    /// TOML error shows the offending line and a caret) is joined with
+    /// single spaces.
     pub(crate) fn new(setting: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            setting,
-            problem: problem.into(),
-        }
+        let problem: String = problem.into();
+        let problem = if problem.contains(['\n', '\r']) {
+            problem.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            problem
+        };
+        Self { setting, problem }
     }
 
     /// The setting at fault, named as its environment variable.
@@ -915,6 +921,12 @@ fn random_secret() -> Result<SecretString, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_problem_is_kept_to_one_line() {
+        let e = ConfigError::new(env::JWKS_FILE, "bad value\n  |\n1 | x\r\n");
+        assert_eq!(e.to_string(), "SECURE_API_JWKS_FILE: bad value | 1 | x");
+    }
 
     #[test]
     fn proxies_accept_addresses_and_networks() {

@@ -241,6 +241,24 @@ fn a_bad_key_file_stops_start_up_naming_the_variable() {
     let e = e.map(|e| e.to_string()).unwrap_or_default();
     assert!(e.starts_with("SECURE_API_API_KEYS_FILE: "), "{e}");
     assert!(e.contains("sha256"), "{e}");
+    // Not TOML, or a field the format does not have: still one line.
+    for (content, expected) in [
+        ("not toml [[\n", "at line 1"),
+        (
+            "[[keys]]\nid = \"a\"\nsha256 = \"00\"\nroles = []\nextra = 1\n",
+            "at line 5",
+        ),
+    ] {
+        replace(&path, content);
+        let e = builder()
+            .jwt_secret(SECRET)
+            .api_keys_file(&path)
+            .build()
+            .err();
+        let e = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.starts_with("SECURE_API_API_KEYS_FILE: "), "{e}");
+        assert!(e.contains(expected) && !e.contains('\n'), "{e:?}");
+    }
 }
 
 // ------------------------------------------------- rotation without restart

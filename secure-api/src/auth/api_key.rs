@@ -148,7 +148,15 @@ impl ApiKeys {
     /// RFC 3339 date-time with an offset.
     pub(crate) fn parse(bytes: &[u8], _path: &Path) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes).map_err(|_| "is not UTF-8".to_owned())?;
-        let file: File = toml::from_str(text).map_err(|e| format!("not a key file: {e}"))?;
+        let file: File = toml::from_str(text).map_err(|e| {
+            // The message and the line, not TOML's multi-line excerpt.
+            let line = e.span().map_or(String::new(), |span| {
+                let before = bytes.get(..span.start).unwrap_or(bytes);
+                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                format!(" at line {line}")
+            });
+            format!("not a key file{line}: {}", e.message().trim())
+        })?;
         let mut entries: Vec<Entry> = Vec::with_capacity(file.keys.len());
         for (n, key) in file.keys.into_iter().enumerate() {
             let at = format!("key {} (`{}`)", n + 1, key.id);
