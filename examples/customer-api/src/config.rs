@@ -26,6 +26,8 @@ pub(crate) mod env {
     pub(crate) const TLS_CERT: &str = "CUSTOMER_API_TLS_CERT";
     /// PEM file of the private key (PKCS#8, PKCS#1 or SEC1).
     pub(crate) const TLS_KEY: &str = "CUSTOMER_API_TLS_KEY";
+    /// `tracing-subscriber` filter of the log lines other than the audit's.
+    pub(crate) const RUST_LOG: &str = "RUST_LOG";
 }
 
 /// The `realm` of `WWW-Authenticate` challenges and the default audience.

@@ -98,7 +98,7 @@ fn print_new_api_key(args: &ApiKeyArgs) -> Result<(), Box<dyn Error>> {
 /// Reads the configuration, then serves HTTPS and plain HTTP until SIGINT
 /// or SIGTERM.
 fn serve() -> Result<(), Box<dyn Error>> {
-    init_logging();
+    init_logging()?;
     let settings = Settings::from_env()?;
     let security = config::security_config(true)?;
     let tls = load_tls(&settings.tls)?;
@@ -128,8 +128,15 @@ fn load_tls(source: &TlsSource) -> Result<Tls, StartError> {
 /// JSON lines on stderr: the framework's audit line for every request
 /// (flat, whatever `RUST_LOG` says), and every other event filtered by
 /// `RUST_LOG` (default `info`).
-fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+///
+/// # Errors
+/// A [`StartError`] naming `RUST_LOG` when it is set but not a filter.
+fn init_logging() -> Result<(), StartError> {
+    let filter = match std::env::var(env::RUST_LOG) {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives)
+            .map_err(|e| StartError::new(env::RUST_LOG, format!("not a log filter: {e}")))?,
+        _ => EnvFilter::new("info"),
+    };
     let not_audit = filter_fn(|meta| meta.target() != secure_api::audit::TARGET);
     tracing_subscriber::registry()
         .with(secure_api::audit::layer(std::io::stderr))
@@ -140,6 +147,7 @@ fn init_logging() {
                 .with_filter(filter.and(not_audit)),
         )
         .init();
+    Ok(())
 }
 
 /// Binds both listeners, says where they are, and runs them until a stop

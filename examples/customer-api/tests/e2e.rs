@@ -1563,11 +1563,17 @@ fn bad_configuration_stops_start_up() -> TestResult {
         &'static [(&'static str, &'static str)],
         &'static [&'static str],
     );
-    let cases: [Case; 13] = [
+    std::fs::write(dir.join("bad-keys.toml"), "not toml [[\n")?;
+    let cases: [Case; 15] = [
         (
             &[("SECURE_API_API_KEYS_FILE", "missing.toml")],
             &["SECURE_API_API_KEYS_FILE", "missing.toml"],
         ),
+        (
+            &[("SECURE_API_API_KEYS_FILE", "bad-keys.toml")],
+            &["SECURE_API_API_KEYS_FILE", "line 1"],
+        ),
+        (&[("RUST_LOG", "[[[")], &["RUST_LOG"]),
         (
             &[("SECURE_API_JWKS_URL", "http://idp.example.test/jwks.json")],
             &["SECURE_API_JWKS_URL", "https"],
