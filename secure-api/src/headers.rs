@@ -499,22 +499,23 @@ where
             return Box::pin(ready(Ok(res)));
         }
         req.extensions_mut().insert(Arc::clone(&state));
-        let fut: LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>> = match &self.cors
-        {
-            // CORS answers a preflight itself, so the app never sees it: one
-            // with a credential in its URL is refused here.
-            Some(_)
-                if is_preflight(&req) && crate::auth::credential_in_query(req.query_string()) =>
-            {
-                let rejection = Rejection::CredentialInUrl;
-                Box::pin(ready(Ok(refuse_before_routing(req, &state, rejection))))
-            }
-            Some(cors) if !is_options_without_preflight(&req) => {
-                let fut = cors.call(req);
-                Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
-            }
-            _ => self.service.call(req),
+        // CORS answers a preflight itself, so the app never sees it: the
+        // checks before routing are made for it here.
+        let preflight_refusal = match &self.cors {
+            Some(_) if is_preflight(&req) => refusal_before_routing(&req, &state),
+            _ => None,
         };
+        let fut: LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>> =
+            match (preflight_refusal, &self.cors) {
+                (Some(rejection), _) => {
+                    Box::pin(ready(Ok(refuse_before_routing(req, &state, rejection))))
+                }
+                (None, Some(cors)) if !is_options_without_preflight(&req) => {
+                    let fut = cors.call(req);
+                    Box::pin(async move { fut.await.map(ServiceResponse::map_into_boxed_body) })
+                }
+                (None, _) => self.service.call(req),
+            };
         Box::pin(async move {
             match fut.await {
                 Ok(res) => {
@@ -574,7 +575,7 @@ where
 /// query string (RFC 6750 §5.3), or credentials from a client locked out
 /// for failed authentications (see `rate_limit::brute_force`).
 fn refusal_before_routing(req: &ServiceRequest, state: &SecurityState) -> Option<Rejection> {
-    if crate::auth::credential_in_query(req.query_string()) {
+    if crate::auth::credential_in_url(req.request()) {
         return Some(Rejection::CredentialInUrl);
     }
     if !crate::auth::presents_credentials(req.request()) {
@@ -668,7 +669,7 @@ fn forwarded_proto_is_https(headers: &HeaderMap, header: ForwardedHeader) -> boo
 /// Whether `req` carries a credential: an `Authorization` or `X-API-Key`
 /// header, or a credential parameter in the query (after percent-decoding).
 fn carries_credentials(req: &HttpRequest) -> bool {
-    crate::auth::presents_credentials(req) || crate::auth::credential_in_query(req.query_string())
+    crate::auth::presents_credentials(req) || crate::auth::credential_in_url(req)
 }
 
 /// The plain HTTP listener's answer (see [`Security::plain_http`]): 308 to

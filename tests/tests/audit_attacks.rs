@@ -242,7 +242,15 @@ async fn a_credential_in_the_url_is_refused_around_cors() {
     let get = TestRequest::get()
         .uri("/me?access_token=opaque-2")
         .insert_header(("origin", ORIGIN));
-    for (id, req, cors_headers) in [("cors-pre", preflight, false), ("cors-get", get, true)] {
+    // A matrix parameter is a parameter too, to some servers.
+    let matrix = TestRequest::get()
+        .uri("/me;access_token=opaque-3")
+        .insert_header(("origin", ORIGIN));
+    for (id, req, cors_headers, path) in [
+        ("cors-pre", preflight, false, "/me?access_token=[REDACTED]"),
+        ("cors-get", get, true, "/me?access_token=[REDACTED]"),
+        ("cors-matrix", matrix, true, "/me;access_token=[REDACTED]"),
+    ] {
         let a = send(&app, from([203, 0, 113, 9], id, req)).await;
         assert_eq!(a.status, 400, "{id}: {}", a.body);
         assert_eq!(a.json()["status"], 400, "{id}");
@@ -253,7 +261,7 @@ async fn a_credential_in_the_url_is_refused_around_cors() {
         );
         let line = logs.audit_of(id);
         assert_eq!(line["security_event_kind"], "credential_in_url", "{id}");
-        assert_eq!(line["path"], "/me?access_token=[REDACTED]", "{id}");
+        assert_eq!(line["path"], path, "{id}");
     }
     assert!(!logs.text().contains("opaque-"));
 }

@@ -317,6 +317,43 @@ async fn burst_overrides_the_count_and_rate_key_selects_the_bucket() {
     }
 }
 
+/// A CORS preflight is answered before routing; one that presents
+/// credentials from a locked-out client gets the 429 all the same.
+#[actix_web::test]
+async fn a_preflight_with_credentials_from_a_locked_out_client_gets_429() {
+    let config = SecurityConfig::builder()
+        .realm("customer-api")
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwt_secret(SECRET)
+        .cors(secure_api::CorsPolicy::allow_origins([
+            "https://app.example.test",
+        ]))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = app(config).await;
+    let preflight = |authorization: Option<&str>| {
+        let req = from("192.0.2.60:1", "/per-principal")
+            .method(actix_web::http::Method::OPTIONS)
+            .insert_header(("origin", "https://app.example.test"))
+            .insert_header(("access-control-request-method", "GET"));
+        match authorization {
+            Some(a) => req.insert_header(("authorization", a.to_owned())),
+            None => req,
+        }
+    };
+    for _ in 0..20 {
+        let bad = from("192.0.2.60:1", "/per-principal")
+            .insert_header(("authorization", "Bearer not.a.token"));
+        assert_eq!(send(&app, bad).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let a = send(&app, preflight(Some("Bearer not.a.token"))).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(a.json()["status"], 429);
+    // A preflight as browsers send it, without credentials, is answered.
+    assert_eq!(send(&app, preflight(None)).await.status, StatusCode::OK);
+}
+
 #[actix_web::test]
 async fn too_many_failed_authentications_lock_the_client_out() {
     let app = app(config(&[])).await;

@@ -110,6 +110,20 @@ pub(crate) fn presents_credentials(req: &HttpRequest) -> bool {
     headers.contains_key(AUTHORIZATION) || headers.contains_key(api_key::HEADER)
 }
 
+/// Whether the URL of `req` carries a credential: a credential parameter
+/// in its query string ([`credential_in_query`]) or in the matrix
+/// parameters of a path segment (`/v1/customers;access_token=..`,
+/// RFC 3986 §3.3), which some servers and frameworks read as parameters.
+pub(crate) fn credential_in_url(req: &HttpRequest) -> bool {
+    credential_in_query(req.query_string())
+        || req
+            .uri()
+            .path()
+            .split('/')
+            .filter_map(|segment| segment.split_once(';'))
+            .any(|(_, params)| credential_in_query(params))
+}
+
 /// Whether the query string names a credential parameter (after
 /// percent-decoding, case-insensitively). `;` separates parameters as `&`
 /// does, as some servers and proxies read it (W3C HTML 4.01 §B.2.2).
@@ -256,6 +270,19 @@ mod tests {
         assert!(credential_in_query("x=1;access_token=y"));
         assert!(!credential_in_query("limit=5&tokens=3"));
         assert!(!credential_in_query(""));
+        let url = |uri: &str| {
+            credential_in_url(
+                &actix_web::test::TestRequest::get()
+                    .uri(uri)
+                    .to_http_request(),
+            )
+        };
+        assert!(url("/v1/customers?jwt=x"));
+        assert!(url("/v1/customers;access_token=x"));
+        assert!(url("/v1;a=1;Token=x/customers"));
+        assert!(url("/v1/customers;acc%65ss_token=x"));
+        assert!(!url("/v1/customers;page=2?limit=5"));
+        assert!(!url("/v1/tokens/customers"));
     }
 
     #[test]
