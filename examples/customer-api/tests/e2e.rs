@@ -1509,12 +1509,17 @@ async fn sigterm_lets_a_request_in_flight_finish() -> TestResult {
         stream,
         "POST /v1/customers HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-Proto: https\r\n\
          Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{first}",
+         Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         token("e-1", &["editor"])?,
         body.len()
     )?;
     stream.flush()?;
-    std::thread::sleep(Duration::from_millis(300));
+    // `100 Continue`: the server has the request in hand.
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim)?;
+    assert!(interim.starts_with(b"HTTP/1.1 100 Continue"), "{interim:?}");
+    stream.write_all(first.as_bytes())?;
+    stream.flush()?;
     signal(&server.child, "TERM")?;
     // Longer than it takes an idle listener to stop.
     std::thread::sleep(Duration::from_millis(1_500));
