@@ -500,9 +500,11 @@ pub fn derive_input(input: TokenStream) -> TokenStream {
 /// # Output
 ///
 /// A module `roles` with one constant per role, named in upper case
-/// (`roles::ADMIN`, `roles::VIEWER`), each a `secure_api::Role`; and the
-/// hidden macro that turns the role names of `#[secure(...)]` into these
-/// constants.
+/// (`roles::ADMIN`, `roles::VIEWER`), each a `secure_api::Role`, and
+/// `roles::names()`, every declared name as a `&'static [&'static str]` in
+/// declaration order (for `SecurityConfigBuilder::roles`, which then
+/// refuses API-key files naming other roles); and the hidden macro that
+/// turns the role names of `#[secure(...)]` into these constants.
 ///
 /// # Errors
 ///

@@ -53,7 +53,11 @@ pub(crate) fn roles(input: TokenStream) -> TokenStream {
 fn stand_in() -> TokenStream {
     quote! {
         #[allow(dead_code)]
-        pub(crate) mod roles {}
+        pub(crate) mod roles {
+            pub(crate) const fn names() -> &'static [&'static str] {
+                &[]
+            }
+        }
 
         #[doc(hidden)]
         macro_rules! __secure_api_role {
@@ -278,12 +282,19 @@ impl Hierarchy {
             let const_ident = format_ident!("{}", const_name(&role.name));
             quote! { (#name) => { crate::roles::#const_ident }; }
         });
-        let names = declared().map(|role| &role.name);
+        let names: Vec<&String> = declared().map(|role| &role.name).collect();
         quote! {
             /// The roles of this application, declared with `secure_api::roles!`.
             #[allow(dead_code)]
             pub(crate) mod roles {
                 #(#consts)*
+
+                /// The name of every declared role, for
+                /// `SecurityConfigBuilder::roles` (an API-key file may then
+                /// grant these only).
+                pub(crate) const fn names() -> &'static [&'static str] {
+                    &[#(#names),*]
+                }
             }
 
             #[doc(hidden)]

@@ -316,6 +316,7 @@ pub struct SecurityConfigBuilder {
     jwks_cooldown_seconds: Option<u64>,
     token_type: Option<String>,
     api_keys_file: Option<PathBuf>,
+    roles: Option<Vec<String>>,
     key_file_poll: Option<Option<Duration>>,
     replay_capacity: Option<usize>,
     trusted_proxies: Vec<IpNet>,
@@ -344,6 +345,7 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("jwks_cooldown_seconds", &self.jwks_cooldown_seconds)
             .field("token_type", &self.token_type)
             .field("api_keys_file", &self.api_keys_file)
+            .field("roles", &self.roles)
             .field("key_file_poll", &self.key_file_poll)
             .field("replay_capacity", &self.replay_capacity)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -489,6 +491,18 @@ impl SecurityConfigBuilder {
     /// re-read on `SIGHUP` and when it changes.
     pub fn api_keys_file(mut self, path: impl AsRef<Path>) -> Self {
         self.api_keys_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// The roles an API key may grant: those declared with
+    /// [`roles!`](crate::roles), as `roles::names()` lists them. With it, an
+    /// API-key file that names any other role (a typo such as `reportng`)
+    /// is refused like any other bad file: at start-up with a
+    /// [`ConfigError`] naming `SECURE_API_API_KEYS_FILE`, on a reload by
+    /// keeping the last good keys. Without it, such a role loads and grants
+    /// nothing.
+    pub fn roles(mut self, names: &[&str]) -> Self {
+        self.roles = Some(names.iter().map(|&n| n.to_owned()).collect());
         self
     }
 
@@ -715,7 +729,7 @@ impl SecurityConfigBuilder {
                 Some(path) => Some(Watched::open(
                     path,
                     env::JWKS_FILE,
-                    KeySet::parse_file,
+                    Box::new(KeySet::parse_file),
                     poll,
                 )?),
                 None => None,
@@ -750,12 +764,17 @@ impl SecurityConfigBuilder {
             },
         };
         let api_keys = match &self.api_keys_file {
-            Some(path) => Some(Watched::open(
-                path,
-                env::API_KEYS_FILE,
-                ApiKeys::parse,
-                poll,
-            )?),
+            Some(path) => {
+                let roles = self.roles.clone();
+                let load =
+                    move |bytes: &[u8], path: &Path| ApiKeys::parse(bytes, path, roles.as_deref());
+                Some(Watched::open(
+                    path,
+                    env::API_KEYS_FILE,
+                    Box::new(load),
+                    poll,
+                )?)
+            }
             None => None,
         };
         if let Some(typ) = &self.token_type

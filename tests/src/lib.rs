@@ -14,6 +14,11 @@ use serde_json::{Value, json};
 
 roles! { admin > editor > viewer; reporting; }
 
+/// The roles declared above, as `roles!` lists them (`roles::names()`).
+pub fn declared_roles() -> &'static [&'static str] {
+    roles::names()
+}
+
 /// The issuer every test configuration requires.
 pub const ISSUER: &str = "https://auth.customer-api.test";
 /// The audience every test configuration requires.

@@ -241,6 +241,34 @@ fn a_bad_key_file_stops_start_up_naming_the_variable() {
     let e = e.map(|e| e.to_string()).unwrap_or_default();
     assert!(e.starts_with("SECURE_API_API_KEYS_FILE: "), "{e}");
     assert!(e.contains("sha256"), "{e}");
+    // With the declared roles given, a role outside them is refused.
+    replace(
+        &path,
+        &entry("reports-bot", REPORTS_KEY, &["reportng"], None),
+    );
+    let with_roles = |b: secure_api::SecurityConfigBuilder| {
+        b.jwt_secret(SECRET)
+            .api_keys_file(&path)
+            .roles(secure_api_tests::declared_roles())
+    };
+    let e = with_roles(builder()).build().err();
+    let e = e.map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.starts_with("SECURE_API_API_KEYS_FILE: "), "{e}");
+    assert!(e.contains("\"reportng\" is not declared"), "{e}");
+    assert!(e.contains("admin, editor, viewer, reporting"), "{e}");
+    // Without them it loads (and the role grants nothing).
+    assert!(
+        builder()
+            .jwt_secret(SECRET)
+            .api_keys_file(&path)
+            .build()
+            .is_ok()
+    );
+    replace(
+        &path,
+        &entry("reports-bot", REPORTS_KEY, &["reporting"], None),
+    );
+    assert!(with_roles(builder()).build().is_ok());
     // Not TOML, or a field the format does not have: still one line.
     for (content, expected) in [
         ("not toml [[\n", "at line 1"),

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use secure_api::{ConfigError, SecurityConfig};
 
@@ -38,14 +39,6 @@ const ISSUER: &str = "https://auth.customer-api.test";
 const DEFAULT_HTTPS_ADDR: &str = "127.0.0.1:8443";
 /// The default plain HTTP listen address.
 const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
-
-/// The role names a token may carry, as declared with `roles!`.
-const ROLE_NAMES: [&str; 4] = [
-    roles::ADMIN.name(),
-    roles::EDITOR.name(),
-    roles::VIEWER.name(),
-    roles::REPORTING.name(),
-];
 
 /// The command line: no subcommand serves the API.
 #[derive(Debug, Parser)]
@@ -86,7 +79,7 @@ pub(crate) struct ApiKeyArgs {
     #[arg(long, value_parser = parse_key_id)]
     pub(crate) id: String,
     /// A role the key grants; repeat for several.
-    #[arg(long = "role", required = true, value_parser = ROLE_NAMES)]
+    #[arg(long = "role", required = true, value_parser = PossibleValuesParser::new(roles::names()))]
     pub(crate) roles: Vec<String>,
     /// An OAuth2 scope the key grants, e.g. `reports:read`; repeat for several.
     #[arg(long = "scope", value_parser = parse_scope)]
@@ -119,7 +112,7 @@ pub(crate) struct TokenArgs {
     #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub(crate) sub: String,
     /// A role of the `roles` claim; repeat for several.
-    #[arg(long = "role", required = true, value_parser = ROLE_NAMES)]
+    #[arg(long = "role", required = true, value_parser = PossibleValuesParser::new(roles::names()))]
     pub(crate) roles: Vec<String>,
     /// How long the token is valid: a number and a unit, `s`, `m`, `h` or `d`.
     #[arg(long, default_value = "15m", value_parser = parse_ttl)]
@@ -255,6 +248,7 @@ pub(crate) fn security_config(development_mode: bool) -> Result<SecurityConfig, 
         .issuer(ISSUER)
         .audience(REALM)
         .development_mode(development_mode)
+        .roles(roles::names())
         .alert_sink(crate::alerts::Pager)
         .read_env()?
         .build()

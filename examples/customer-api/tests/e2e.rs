@@ -1569,7 +1569,14 @@ fn bad_configuration_stops_start_up() -> TestResult {
         &'static [&'static str],
     );
     std::fs::write(dir.join("bad-keys.toml"), "not toml [[\n")?;
-    let cases: [Case; 15] = [
+    std::fs::write(
+        dir.join("typo-keys.toml"),
+        format!(
+            "[[keys]]\nid = \"bot\"\nsha256 = \"{}\"\nroles = [\"reportng\"]\n",
+            "0".repeat(64)
+        ),
+    )?;
+    let cases: [Case; 16] = [
         (
             &[("SECURE_API_API_KEYS_FILE", "missing.toml")],
             &["SECURE_API_API_KEYS_FILE", "missing.toml"],
@@ -1577,6 +1584,10 @@ fn bad_configuration_stops_start_up() -> TestResult {
         (
             &[("SECURE_API_API_KEYS_FILE", "bad-keys.toml")],
             &["SECURE_API_API_KEYS_FILE", "line 1"],
+        ),
+        (
+            &[("SECURE_API_API_KEYS_FILE", "typo-keys.toml")],
+            &["SECURE_API_API_KEYS_FILE", "reportng"],
         ),
         (&[("RUST_LOG", "[[[")], &["RUST_LOG"]),
         (

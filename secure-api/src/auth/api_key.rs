@@ -144,9 +144,14 @@ impl ApiKeys {
     /// # Errors
     /// What is wrong, naming the entry: not TOML of that shape, an empty or
     /// odd `id`, a `sha256` that is not 64 hex digits, the same hash twice,
-    /// a scope that is not a scope-token, a `not_after` that is not an
-    /// RFC 3339 date-time with an offset.
-    pub(crate) fn parse(bytes: &[u8], _path: &Path) -> Result<Self, String> {
+    /// a scope that is not a scope-token, a role outside `known_roles`
+    /// (when given), a `not_after` that is not an RFC 3339 date-time with
+    /// an offset.
+    pub(crate) fn parse(
+        bytes: &[u8],
+        _path: &Path,
+        known_roles: Option<&[String]>,
+    ) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes).map_err(|_| "is not UTF-8".to_owned())?;
         let file: File = toml::from_str(text).map_err(|e| {
             // The message and the line, not TOML's multi-line excerpt.
@@ -168,6 +173,14 @@ impl ApiKeys {
             }
             for scope in &key.scopes {
                 check_scope(scope).map_err(|e| format!("{at}: `scopes`: {e}"))?;
+            }
+            if let Some(known) = known_roles
+                && let Some(role) = key.roles.iter().find(|r| !known.contains(r))
+            {
+                return Err(format!(
+                    "{at}: the role {role:?} is not declared (declared: {})",
+                    known.join(", ")
+                ));
             }
             let not_after = match key.not_after {
                 None => None,
@@ -370,7 +383,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn keys(toml: &str) -> Result<ApiKeys, String> {
-        ApiKeys::parse(toml.as_bytes(), Path::new("keys.toml"))
+        ApiKeys::parse(toml.as_bytes(), Path::new("keys.toml"), None)
     }
 
     #[test]

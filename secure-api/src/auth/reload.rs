@@ -21,7 +21,7 @@ pub(crate) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 const TICK: Duration = Duration::from_millis(100);
 
 /// Turns a file's bytes into a key set; the error says what is wrong.
-pub(crate) type Loader<T> = fn(&[u8], &Path) -> Result<T, String>;
+pub(crate) type Loader<T> = Box<dyn Fn(&[u8], &Path) -> Result<T, String> + Send + Sync>;
 
 /// A key set loaded from a file, replaced whole when the file changes.
 pub(crate) struct Watched<T> {
@@ -237,7 +237,7 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("n.txt");
         assert!(std::fs::write(&path, "1").is_ok());
-        let watched = Watched::open(&path, "TEST", parse_number, None);
+        let watched = Watched::open(&path, "TEST", Box::new(parse_number), None);
         let Ok(watched) = watched else {
             panic!("the first load failed")
         };
@@ -256,7 +256,7 @@ mod tests {
         let e = Watched::open(
             Path::new("/nonexistent/keys"),
             "TEST_SETTING",
-            parse_number,
+            Box::new(parse_number),
             None,
         )
         .err();
