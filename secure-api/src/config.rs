@@ -729,7 +729,7 @@ impl SecurityConfigBuilder {
                 Some(path) => Some(Watched::open(
                     path,
                     env::JWKS_FILE,
-                    Box::new(KeySet::parse_file),
+                    KeySet::parse_file,
                     poll,
                 )?),
                 None => None,
@@ -766,14 +766,8 @@ impl SecurityConfigBuilder {
         let api_keys = match &self.api_keys_file {
             Some(path) => {
                 let roles = self.roles.clone();
-                let load =
-                    move |bytes: &[u8], path: &Path| ApiKeys::parse(bytes, path, roles.as_deref());
-                Some(Watched::open(
-                    path,
-                    env::API_KEYS_FILE,
-                    Box::new(load),
-                    poll,
-                )?)
+                let load = move |bytes: &[u8]| ApiKeys::parse(bytes, roles.as_deref());
+                Some(Watched::open(path, env::API_KEYS_FILE, load, poll)?)
             }
             None => None,
         };

@@ -20,7 +20,6 @@
 //! setting such as `not_after`.
 
 use std::fmt;
-use std::path::Path;
 
 use actix_web::HttpRequest;
 use secrecy::SecretString;
@@ -147,11 +146,7 @@ impl ApiKeys {
     /// a scope that is not a scope-token, a role outside `known_roles`
     /// (when given), a `not_after` that is not an RFC 3339 date-time with
     /// an offset.
-    pub(crate) fn parse(
-        bytes: &[u8],
-        _path: &Path,
-        known_roles: Option<&[String]>,
-    ) -> Result<Self, String> {
+    pub(crate) fn parse(bytes: &[u8], known_roles: Option<&[String]>) -> Result<Self, String> {
         let text = std::str::from_utf8(bytes).map_err(|_| "is not UTF-8".to_owned())?;
         let file: File = toml::from_str(text).map_err(|e| {
             // The message and the line, not TOML's multi-line excerpt.
@@ -383,7 +378,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn keys(toml: &str) -> Result<ApiKeys, String> {
-        ApiKeys::parse(toml.as_bytes(), Path::new("keys.toml"), None)
+        ApiKeys::parse(toml.as_bytes(), None)
     }
 
     #[test]

@@ -8,7 +8,6 @@
 //! name its own key, are never read (RFC 8725 §3.10).
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -42,12 +41,12 @@ impl KeySet {
         kids
     }
 
-    /// Parses `bytes`, the content of a JWKS file, strictly: every key needs a unique
-    /// `kid`, an asymmetric signing `alg` that fits its key type and curve,
-    /// a `use` of `sig` and `key_ops` with `verify` where those are
-    /// present; one bad key refuses the file, since the operator wrote it
-    /// and a typo should not quietly drop a key.
-    pub(crate) fn parse_file(bytes: &[u8], _path: &Path) -> Result<Self, String> {
+    /// Parses `bytes`, the content of a JWKS file, strictly: every key
+    /// needs a unique `kid`, an asymmetric signing `alg` that fits its key
+    /// type and curve, a `use` of `sig` and `key_ops` with `verify` where
+    /// those are present; one bad key refuses the file, since the operator
+    /// wrote it and a typo should not quietly drop a key.
+    pub(crate) fn parse_file(bytes: &[u8]) -> Result<Self, String> {
         Self::parse(bytes, Source::File)
     }
 
@@ -397,7 +396,7 @@ mod tests {
         assert_eq!(keys.map(|k| k.kids().join(",")), Ok("ed".to_owned()));
         assert!(KeySet::parse_remote(br#"{"keys":[]}"#).is_err());
         // The same set is refused whole from a file, naming the bad key.
-        let file = KeySet::parse_file(set, Path::new("jwks.json")).err();
+        let file = KeySet::parse_file(set).err();
         assert!(
             file.as_deref()
                 .is_some_and(|e| e.contains("`sym`") && e.contains("SECURE_API_JWT_SECRET")),
@@ -412,7 +411,7 @@ mod tests {
                 r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"ed","alg":"EdDSA","key_ops":{ops},"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}]}}"#
             )
         };
-        let parse = |ops: &str| KeySet::parse_file(with_ops(ops).as_bytes(), Path::new("j"));
+        let parse = |ops: &str| KeySet::parse_file(with_ops(ops).as_bytes());
         assert!(parse(r#"["verify"]"#).is_ok());
         assert!(parse(r#"["sign","verify"]"#).is_ok());
         let e = parse(r#"["encrypt"]"#).err();
@@ -424,7 +423,7 @@ mod tests {
     fn a_mismatched_alg_hints_at_the_secret_only_for_symmetric_keys() {
         let ec = br#"{"keys":[{"kty":"EC","crv":"P-256","kid":"ec","alg":"RS256",
             "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
-        let e = KeySet::parse_file(ec, Path::new("j")).err();
+        let e = KeySet::parse_file(ec).err();
         assert!(
             e.as_deref()
                 .is_some_and(|e| e.contains("does not fit") && !e.contains("SECRET")),

@@ -21,7 +21,7 @@ pub(crate) const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 const TICK: Duration = Duration::from_millis(100);
 
 /// Turns a file's bytes into a key set; the error says what is wrong.
-pub(crate) type Loader<T> = Box<dyn Fn(&[u8], &Path) -> Result<T, String> + Send + Sync>;
+type Loader<T> = Box<dyn Fn(&[u8]) -> Result<T, String> + Send + Sync>;
 
 /// A key set loaded from a file, replaced whole when the file changes.
 pub(crate) struct Watched<T> {
@@ -48,16 +48,16 @@ impl<T: Send + Sync + 'static> Watched<T> {
     pub(crate) fn open(
         path: &Path,
         setting: &'static str,
-        load: Loader<T>,
+        load: impl Fn(&[u8]) -> Result<T, String> + Send + Sync + 'static,
         poll: Option<Duration>,
     ) -> Result<Arc<Self>, ConfigError> {
         let bytes = read(path).map_err(|e| ConfigError::new(setting, e))?;
-        let set = load(&bytes, path)
+        let set = load(&bytes)
             .map_err(|e| ConfigError::new(setting, format!("`{}`: {e}", path.display())))?;
         let watched = Arc::new(Self {
             path: path.to_path_buf(),
             setting,
-            load,
+            load: Box::new(load),
             poll,
             last_poll: Mutex::new(Instant::now()),
             current: RwLock::new(Arc::new(set)),
@@ -119,7 +119,7 @@ impl<T: Send + Sync + 'static> Reload for Watched<T> {
         if seen.as_ref() == Some(&bytes) {
             return;
         }
-        match (self.load)(&bytes, &self.path) {
+        match (self.load)(&bytes) {
             Ok(set) => {
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
                 tracing::info!(
@@ -224,7 +224,7 @@ fn on_sighup() {
 mod tests {
     use super::*;
 
-    fn parse_number(bytes: &[u8], _: &Path) -> Result<u32, String> {
+    fn parse_number(bytes: &[u8]) -> Result<u32, String> {
         std::str::from_utf8(bytes)
             .ok()
             .and_then(|s| s.trim().parse().ok())
@@ -237,7 +237,7 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("n.txt");
         assert!(std::fs::write(&path, "1").is_ok());
-        let watched = Watched::open(&path, "TEST", Box::new(parse_number), None);
+        let watched = Watched::open(&path, "TEST", parse_number, None);
         let Ok(watched) = watched else {
             panic!("the first load failed")
         };
@@ -256,7 +256,7 @@ mod tests {
         let e = Watched::open(
             Path::new("/nonexistent/keys"),
             "TEST_SETTING",
-            Box::new(parse_number),
+            parse_number,
             None,
         )
         .err();
