@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use secure_api::{ConfigError, SecurityConfig};
+use tracing_subscriber::EnvFilter;
 
 use crate::roles;
 
@@ -252,6 +253,20 @@ pub(crate) fn security_config(development_mode: bool) -> Result<SecurityConfig, 
         .alert_sink(crate::alerts::Pager)
         .read_env()?
         .build()
+}
+
+/// The log filter of `RUST_LOG` (`tracing-subscriber` directives), or
+/// `info` when it is unset or blank.
+///
+/// # Errors
+/// A [`StartError`] naming `RUST_LOG` when it is not valid UTF-8 or not a
+/// filter.
+pub(crate) fn log_filter() -> Result<EnvFilter, StartError> {
+    match var(env::RUST_LOG)? {
+        Some(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives)
+            .map_err(|e| StartError::new(env::RUST_LOG, format!("not a log filter: {e}"))),
+        _ => Ok(EnvFilter::new("info")),
+    }
 }
 
 /// Reads `name`: `None` when unset (set but empty is a value, and a bad one).

@@ -24,7 +24,6 @@ use secrecy::ExposeSecret;
 use secure_api::auth::api_key::NewApiKey;
 use secure_api::server::{Tls, TlsFile};
 use secure_api::{HttpsAuthority, Security, SecurityConfig};
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::prelude::*;
 
@@ -132,11 +131,7 @@ fn load_tls(source: &TlsSource) -> Result<Tls, StartError> {
 /// # Errors
 /// A [`StartError`] naming `RUST_LOG` when it is set but not a filter.
 fn init_logging() -> Result<(), StartError> {
-    let filter = match std::env::var(env::RUST_LOG) {
-        Ok(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives)
-            .map_err(|e| StartError::new(env::RUST_LOG, format!("not a log filter: {e}")))?,
-        _ => EnvFilter::new("info"),
-    };
+    let filter = config::log_filter()?;
     let not_audit = filter_fn(|meta| meta.target() != secure_api::audit::TARGET);
     tracing_subscriber::registry()
         .with(secure_api::audit::layer(std::io::stderr))
