@@ -330,15 +330,16 @@ pub(crate) struct SecurityState {
 ///    `GET` or `HEAD` without credentials gets `308 Permanent Redirect` to
 ///    the same path and query on HTTPS (RFC 9110 §15.4.9); any request
 ///    carrying credentials (`Authorization`, `X-API-Key`, a credential
-///    query parameter) or using another method gets 403 problem+json and is
+///    parameter in the URL) or using another method gets 403 problem+json and is
 ///    logged as a security event (its audit line, `secure_api::audit`), since
 ///    what it carried already crossed the network in clear (RFC 6750 §5.3).
 /// 2. With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
 ///    (`OPTIONS` with `Access-Control-Request-Method`) is answered here,
 ///    before routing, so before authentication and rate limits; an
 ///    `OPTIONS` without that header is routed like any other method.
-/// 3. A credential in the query string gets 400 (RFC 6750 §5.3), on every
-///    path, routed or not, preflights included. Then a client locked out
+/// 3. A credential in the URL (a credential parameter in the query string
+///    or in a path segment's matrix parameters) gets 400 (RFC 6750 §5.3),
+///    on every path, routed or not, preflights included. Then a client locked out
 ///    for failed authentications gets 429 for every request that presents
 ///    credentials, on every path. Except on a preflight, these refusals
 ///    pass back through CORS, so a browser script of an allowed origin can
@@ -572,7 +573,7 @@ where
 }
 
 /// Why `req` is refused before routing, if it is: a credential in the
-/// query string (RFC 6750 §5.3), or credentials from a client locked out
+/// URL (RFC 6750 §5.3), or credentials from a client locked out
 /// for failed authentications (see `rate_limit::brute_force`).
 fn refusal_before_routing(req: &ServiceRequest, state: &SecurityState) -> Option<Rejection> {
     if crate::auth::credential_in_url(req.request()) {
@@ -667,7 +668,7 @@ fn forwarded_proto_is_https(headers: &HeaderMap, header: ForwardedHeader) -> boo
 }
 
 /// Whether `req` carries a credential: an `Authorization` or `X-API-Key`
-/// header, or a credential parameter in the query (after percent-decoding).
+/// header, or a credential parameter in the URL (after percent-decoding).
 fn carries_credentials(req: &HttpRequest) -> bool {
     crate::auth::presents_credentials(req) || crate::auth::credential_in_url(req)
 }

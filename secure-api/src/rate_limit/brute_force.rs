@@ -5,9 +5,9 @@
 //! The failure that makes `limit` within one window locks the IP out for a
 //! whole window: every request from it that presents credentials, valid or
 //! not, on any path (routed or not), gets 429 until then; the
-//! [`Security`](crate::Security) middleware checks before routing. So no IP gets more than `limit` failures into
-//! any window. Requests without credentials are neither counted nor
-//! refused.
+//! [`Security`](crate::Security) middleware checks before routing. So no IP
+//! gets more than `limit` failures into any window. Requests without
+//! credentials are neither counted nor refused.
 //!
 //! Memory is bounded: at most [`MAX_TRACKED`] IPs are tracked (idle ones
 //! pruned at most once a second); past that, new IPs share one overflow
