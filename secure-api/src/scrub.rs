@@ -129,25 +129,24 @@ pub fn query(query: &str) -> Cow<'_, str> {
         };
         pair[from..].find('=').map(|eq| from + eq + 1)
     };
-    let mut out = String::with_capacity(query.len());
-    let mut changed = false;
-    for (i, pair) in query.split('&').enumerate() {
-        if i > 0 {
-            out.push('&');
+    // Copied only once a secret is found: most queries hold none.
+    let mut out: Option<String> = None;
+    let (mut start, mut copied) = (0, 0);
+    for pair in query.split('&') {
+        if let Some(at) = secret_at(pair) {
+            let o = out.get_or_insert_with(|| String::with_capacity(query.len()));
+            o.push_str(&query[copied..start + at]);
+            o.push_str(REDACTED);
+            copied = start + pair.len();
         }
-        match secret_at(pair) {
-            Some(at) => {
-                out.push_str(&pair[..at]);
-                out.push_str(REDACTED);
-                changed = true;
-            }
-            None => out.push_str(pair),
-        }
+        start += pair.len() + 1;
     }
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(query)
+    match out {
+        None => Cow::Borrowed(query),
+        Some(mut o) => {
+            o.push_str(&query[copied..]);
+            Cow::Owned(o)
+        }
     }
 }
 
@@ -377,6 +376,8 @@ mod tests {
         assert_eq!(query("token;x=v;y=w&z=1"), "token;x=[REDACTED]&z=1");
         assert_eq!(query("to;ken=v"), "to;ken=[REDACTED]");
         assert_eq!(query("a;token"), "a;token");
+        assert_eq!(query("é=1&token=é;x&ü"), "é=1&token=[REDACTED]&ü");
+        assert_eq!(query("&&jwt=1&"), "&&jwt=[REDACTED]&");
         assert_eq!(query("a=1;b;c=2"), "a=1;b;c=2");
         assert!(matches!(query("a=1;b;c=2&d"), Cow::Borrowed(_)));
         assert_eq!(
