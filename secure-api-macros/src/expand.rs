@@ -384,9 +384,9 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
         (None, None, None) => quote! { ::secure_api::__private::Access::AllOf(&[]) },
     };
     let auth = match args.auth.unwrap_or(AuthMethods::Jwt) {
-        AuthMethods::Jwt => quote! { ::secure_api::__private::AuthMethods::Jwt },
-        AuthMethods::ApiKey => quote! { ::secure_api::__private::AuthMethods::ApiKey },
-        AuthMethods::Any => quote! { ::secure_api::__private::AuthMethods::Any },
+        AuthMethods::Jwt => quote! { ::secure_api::__private::AcceptedCredentials::Jwt },
+        AuthMethods::ApiKey => quote! { ::secure_api::__private::AcceptedCredentials::ApiKey },
+        AuthMethods::Any => quote! { ::secure_api::__private::AcceptedCredentials::Any },
     };
     let api_key_access = match &args.api_key_roles {
         Some(roles) => {
@@ -570,7 +570,7 @@ mod tests {
         assert_policy(
             r#"role = "viewer""#,
             &[
-                "auth:AuthMethods::Jwt,",
+                "auth:AcceptedCredentials::Jwt,",
                 "api_key_access:None,",
                 "scopes:Scopes::None,",
                 "replay:Replay::Allowed,",
@@ -583,7 +583,7 @@ mod tests {
         for (auth, expected) in [("jwt", "Jwt"), ("api_key", "ApiKey"), ("any", "Any")] {
             assert_policy(
                 &format!(r#"auth = "{auth}", role = "viewer""#),
-                &[&format!("auth:AuthMethods::{expected},")],
+                &[&format!("auth:AcceptedCredentials::{expected},")],
             );
         }
     }

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use secure_api::rate_limit::{DEFAULT_MAX_KEYS, KeyedLimiter, Quota, RateKey};
+use secure_api::rate_limit::{BucketKey, DEFAULT_MAX_KEYS, KeyedLimiter, Quota};
 
 /// Resident set size in bytes, from `/proc/self/statm` (pages × 4096).
 fn rss_bytes() -> u64 {
@@ -25,9 +25,9 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-fn key(n: u32) -> RateKey {
+fn key(n: u32) -> BucketKey {
     // Distinct IPv4 addresses from 1.0.0.0 on.
-    RateKey::Ip(IpAddr::from((n + (1 << 24)).to_be_bytes()))
+    BucketKey::Ip(IpAddr::from((n + (1 << 24)).to_be_bytes()))
 }
 
 fn main() {

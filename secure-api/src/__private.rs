@@ -14,11 +14,11 @@ pub use actix_web::web::Payload;
 pub use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
 pub use secure_api_macros::roles;
 
-pub use crate::auth::{AuthMethods, Replay};
 pub use crate::authz::{Access, Owner, Role, Scopes};
 pub use crate::methods::Route;
+pub use crate::policy::{AcceptedCredentials, Policy, Replay};
 pub use crate::problem::FieldError;
-pub use crate::rate_limit::{Quota, RateKeyKind};
+pub use crate::rate_limit::quota::{Quota, RateKeyKind};
 pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
 pub use crate::validation::{
     DEFAULT_BODY_LIMIT, Input, NestedInput, Unvalidated, Validated, join, nested_errors, push_field,
@@ -41,38 +41,6 @@ pub fn tag_of(value: &Value, tag: &str) -> String {
         .and_then(Value::as_str)
         .map(str::to_owned)
         .unwrap_or_default()
-}
-
-/// The compiled policy of one `#[secure]` handler.
-#[derive(Debug)]
-pub struct Policy {
-    /// A name unique to the handler (`module_path!()::fn_name`), keying its
-    /// rate-limit buckets.
-    pub handler: &'static str,
-    /// The route pattern as served, version prefix included (`/v1/customers/{id}`).
-    pub route: &'static str,
-    /// Who may call the route.
-    pub access: Access,
-    /// Which credentials the route accepts (`auth`; default JWT only).
-    pub auth: AuthMethods,
-    /// Who may call the route with an API key, when it differs from
-    /// `access` (`api_key_role`, `api_key_roles(..)`).
-    pub api_key_access: Option<Access>,
-    /// The OAuth2 scopes the route requires (`scope`, `scopes(..)`).
-    pub scopes: Scopes,
-    /// Whether a token may be used more than once (`replay`).
-    pub replay: Replay,
-    /// The ownership rule, if any.
-    pub owner: Option<Owner>,
-    /// The quota, if any.
-    pub rate: Option<Quota>,
-    /// Whose bucket a request is charged to (`rate_key`).
-    pub rate_key: RateKeyKind,
-    /// The largest request body accepted, in bytes (`body_limit`).
-    pub body_limit: usize,
-    /// `deprecated(..)`: the `Deprecation`, `Sunset` and `Link` headers,
-    /// and 410 from the sunset on.
-    pub deprecation: Option<Deprecation>,
 }
 
 /// Records `route` for `405 Method Not Allowed` answers, then registers

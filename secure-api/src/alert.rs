@@ -29,9 +29,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::audit::SecurityEvent;
-use crate::config::{ConfigError, env};
-use crate::metrics::Metrics;
+pub use crate::audit::event::AlertKind;
+use crate::audit::event::SecurityEvent;
+use crate::error::{ConfigError, ONE_DAY_SECS, env};
 
 /// The `tracing` target of alert events.
 pub const TARGET: &str = "secure_api::alert";
@@ -43,7 +43,7 @@ pub const DEFAULT_DENIALS: u32 = 50;
 /// The default window, in seconds (5 minutes).
 pub const DEFAULT_WINDOW_SECS: u64 = 300;
 /// The longest window accepted, in seconds (one day).
-pub const MAX_WINDOW_SECS: u64 = 86_400;
+pub const MAX_WINDOW_SECS: u64 = ONE_DAY_SECS;
 /// The highest threshold accepted.
 pub const MAX_THRESHOLD: u32 = 100_000;
 /// The most subjects (client IPs and principals) tracked at once. Past it,
@@ -54,51 +54,6 @@ pub const MAX_THRESHOLD: u32 = 100_000;
 /// however many one-off sources flood the detector, so it still raises its
 /// alert. The flood itself is logged once as a warning.
 pub const MAX_SUBJECTS: usize = 10_000;
-
-/// What an alert counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AlertKind {
-    /// Authentication failures: bad, expired or wrongly signed tokens,
-    /// unknown or expired API keys, replayed tokens.
-    AuthenticationFailures,
-    /// Authorization denials: a role or scope too low, someone else's object.
-    Denials,
-}
-
-impl AlertKind {
-    /// Every kind, for metrics.
-    pub const ALL: [AlertKind; 2] = [AlertKind::AuthenticationFailures, AlertKind::Denials];
-
-    /// `authentication_failures` or `denials`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::AuthenticationFailures => "authentication_failures",
-            AlertKind::Denials => "denials",
-        }
-    }
-
-    /// The kind a security event counts towards, if any.
-    pub fn of(event: SecurityEvent) -> Option<Self> {
-        match event {
-            SecurityEvent::AuthenticationFailure | SecurityEvent::ReplayedToken => {
-                Some(AlertKind::AuthenticationFailures)
-            }
-            SecurityEvent::AuthorizationDenial => Some(AlertKind::Denials),
-            SecurityEvent::RateLimited
-            | SecurityEvent::CredentialInUrl
-            | SecurityEvent::CredentialsOverPlainHttp
-            | SecurityEvent::PlainHttpRefused => None,
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            AlertKind::AuthenticationFailures => 0,
-            AlertKind::Denials => 1,
-        }
-    }
-}
 
 /// Who an alert is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -329,16 +284,16 @@ impl Detector {
     /// Counts `event` against the client IP `ip` (already cut to its
     /// prefix) and the principal's subject (already cut and escaped, see
     /// `audit::note_principal`); raises the alerts it crosses:
-    /// a `tracing` event, the `secure_api_alerts_total` counter, the sinks.
+    /// a `tracing` event and the sinks; returns the kinds of the alerts
+    /// raised, for the `secure_api_alerts_total` counter.
     pub(crate) fn observe(
         &self,
         event: SecurityEvent,
         ip: Option<IpAddr>,
         principal: Option<&str>,
-        metrics: &Metrics,
-    ) {
+    ) -> Vec<AlertKind> {
         let Some(kind) = AlertKind::of(event) else {
-            return;
+            return Vec::new();
         };
         let now = Instant::now();
         let subjects = [
@@ -356,13 +311,13 @@ impl Detector {
                 .filter_map(|subject| self.count(&mut state, subject, kind, now))
                 .collect()
         };
-        for alert in raised {
-            emit(&alert);
-            metrics.alert(alert.kind);
+        for alert in &raised {
+            emit(alert);
             for sink in &self.sinks {
-                sink.send(&alert);
+                sink.send(alert);
             }
         }
+        raised.iter().map(|alert| alert.kind).collect()
     }
 
     /// Records one event; the alert when it crosses the threshold outside a

@@ -7,8 +7,6 @@
 //! time is a plain, case-sensitive string comparison against the `roles`
 //! claim (OWASP API5:2023, broken function level authorization).
 
-use crate::auth::Principal;
-
 /// A declared role: its name and every role name that satisfies it.
 ///
 /// Values are made by [`roles!`](crate::roles) (as constants in the
@@ -57,12 +55,14 @@ pub enum Access {
 }
 
 impl Access {
-    /// Whether `principal` passes this requirement. `Public` always passes.
-    pub(crate) fn allows(&self, principal: &Principal) -> bool {
+    /// Whether a principal holding the role names `held` (the `roles`
+    /// claim, or an API key's roles) passes this requirement. `Public` and
+    /// `Authenticated` always pass.
+    pub(crate) fn allows<S: AsRef<str>>(&self, held: &[S]) -> bool {
         match self {
             Access::Public => true,
-            Access::AnyOf(roles) => roles.iter().any(|r| principal.has_role(r)),
-            Access::AllOf(roles) => roles.iter().all(|r| principal.has_role(r)),
+            Access::AnyOf(roles) => roles.iter().any(|r| r.is_held_by(held)),
+            Access::AllOf(roles) => roles.iter().all(|r| r.is_held_by(held)),
             Access::Authenticated => true,
         }
     }
@@ -83,10 +83,10 @@ pub enum Scopes {
 }
 
 impl Scopes {
-    /// Whether `principal` holds the required scopes.
-    pub(crate) fn allows(&self, principal: &Principal) -> bool {
-        let held = principal.scopes();
-        let has = |s: &&str| held.iter().any(|h| h == s);
+    /// Whether the scopes `held` (the `scope` or `scp` claim, or an API
+    /// key's scopes) include the required ones.
+    pub(crate) fn allows<S: AsRef<str>>(&self, held: &[S]) -> bool {
+        let has = |s: &&str| held.iter().any(|h| h.as_ref() == *s);
         match self {
             Scopes::None => true,
             Scopes::AnyOf(scopes) => scopes.iter().any(has),
@@ -116,12 +116,18 @@ pub struct Owner {
 }
 
 impl Owner {
-    /// Whether `principal` may act on the object named by the path parameter
-    /// value `value` (`None` when the parameter is absent: never allowed).
-    pub(crate) fn allows(&self, principal: &Principal, value: Option<&str>) -> bool {
-        if self.unless.is_some_and(|r| principal.has_role(&r)) {
+    /// Whether the principal `subject`, holding the role names `roles`, may
+    /// act on the object named by the path parameter value `value` (`None`
+    /// when the parameter is absent: never allowed).
+    pub(crate) fn allows<S: AsRef<str>>(
+        &self,
+        roles: &[S],
+        subject: &str,
+        value: Option<&str>,
+    ) -> bool {
+        if self.unless.is_some_and(|r| r.is_held_by(roles)) {
             return true;
         }
-        value.is_some_and(|v| v == principal.subject())
+        value.is_some_and(|v| v == subject)
     }
 }

@@ -14,7 +14,7 @@
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName};
 
-use crate::config::{ConfigError, env};
+use crate::error::{ConfigError, env};
 
 /// Which origins may call the API from a browser, and how.
 ///

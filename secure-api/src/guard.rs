@@ -1,7 +1,11 @@
-//! The checks of a `#[secure]` handler, run in the contract's order before
-//! any argument extractor (and so before the body is read): credential in
-//! the URL, authentication, rate limit, authorization (role, scopes, then
-//! ownership). A request stops at the first check that fails.
+//! The checks of a `#[secure]` handler, run before any argument extractor
+//! (and so before the body is read), in the order of the crate
+//! documentation ([`crate`]): authentication, rate limit, authorization
+//! (role, scopes, then ownership), after the middleware's checks before
+//! routing. A request stops at the first check that fails.
+//!
+//! Layer 4: reads the [`Policy`] and the [`SecurityState`] of the request;
+//! every refusal is a [`Rejection`].
 //!
 //! On a `replay = "jti"` route the token's `jti` is spent last, once the
 //! arguments (the body included) have been extracted and just before the
@@ -9,26 +13,28 @@
 //! leaves the token usable for a corrected retry.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 
-use futures_util::FutureExt;
-use std::net::IpAddr;
-use std::sync::Arc;
-
+use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
+use futures_util::FutureExt;
 
-use crate::__private::Policy;
-use crate::auth::rejection::Rejection;
-use crate::auth::{self, AuthMethod, Principal, Replay};
+use crate::audit::{note_principal, note_rejection};
+use crate::auth::{self, AuthMethod, Principal};
 use crate::authz::Access;
-use crate::headers::SecurityState;
-use crate::rate_limit::brute_force::lockout_ip;
-use crate::rate_limit::{Outcome, Quota, RateKey, RateKeyKind};
+use crate::client_ip::client_bucket;
+use crate::policy::{Policy, Replay};
+use crate::problem::Problem;
+use crate::rate_limit::quota::{BucketKey, Charge, Quota, RateKeyKind};
+use crate::rejection::Rejection;
+use crate::state::SecurityState;
 use crate::validation::BodyLimit;
 
-/// See [`crate::__private::handle`].
+/// Runs the checks of `policy` on `req`, then extracts the handler's
+/// arguments and calls it (see `__private::handle`).
 pub(crate) async fn handle<Args, F, Fut>(
     policy: &'static Policy,
     req: HttpRequest,
@@ -41,8 +47,7 @@ where
     Fut: Future,
     Fut::Output: Responder,
 {
-    let state = req.extensions().get::<Arc<SecurityState>>().cloned();
-    let Some(state) = state else {
+    let Some(state) = SecurityState::of(&req) else {
         tracing::error!(
             target: "secure_api::config",
             handler = policy.handler,
@@ -51,7 +56,7 @@ where
         return Rejection::NotConfigured.problem("").to_response();
     };
     let mut charged = None;
-    let ip = lockout_ip(&req, state.config.limits().ipv6_prefix_len);
+    let ip = client_bucket(&req, state.config.limits().ipv6_prefix_len);
     let principal = match check(policy, &req, &state, ip, &mut charged).await {
         Ok(principal) => principal,
         Err(rejection) => return refuse(&req, policy, &state, rejection, charged),
@@ -64,7 +69,7 @@ where
     let mut res = match Args::from_request(&req, &mut payload).await {
         Ok(args) => {
             if let (Replay::OncePerJti, Some(p)) = (policy.replay, &principal)
-                && let Err(rejection) = spend_jti(&state, p, ip)
+                && let Err(rejection) = spend_jti(&state, p, ip).await
             {
                 return refuse(&req, policy, &state, rejection, charged);
             }
@@ -78,8 +83,7 @@ where
                         route = policy.route,
                         "the handler panicked; answering 500"
                     );
-                    crate::Problem::for_status(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
-                        .to_response()
+                    Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).to_response()
                 }
             }
         }
@@ -92,13 +96,18 @@ where
 
 /// Spends the `jti` of `principal`'s token; a replay counts as a failed
 /// authentication of `ip`.
-fn spend_jti(state: &SecurityState, principal: &Principal, ip: IpAddr) -> Result<(), Rejection> {
-    let result = auth::spend_jti(&state.replay, principal, state.config.verifier().leeway());
+async fn spend_jti(
+    state: &SecurityState,
+    principal: &Principal,
+    ip: IpAddr,
+) -> Result<(), Rejection> {
+    let leeway = state.config.authenticator().verifier().leeway();
+    let result = auth::spend_jti(state.store.as_ref(), principal, leeway).await;
     if matches!(
         result,
         Err(Rejection::ReplayedToken | Rejection::InvalidToken)
     ) {
-        state.failed_auth.record(ip);
+        record_failure(state, ip).await?;
     }
     result
 }
@@ -110,9 +119,9 @@ fn refuse(
     policy: &Policy,
     state: &SecurityState,
     rejection: Rejection,
-    charged: Option<Outcome>,
+    charged: Option<Charge>,
 ) -> HttpResponse {
-    crate::audit::note_rejection(req, rejection);
+    note_rejection(req, rejection);
     tracing::warn!(
         target: "secure_api::security",
         route = policy.route,
@@ -127,7 +136,7 @@ fn refuse(
 /// `RateLimit-Policy` on every response of a rate-limited route, and
 /// `RateLimit` once the request was charged to a bucket
 /// (draft-ietf-httpapi-ratelimit-headers).
-fn set_rate_headers(res: &mut HttpResponse, quota: Option<Quota>, charged: Option<Outcome>) {
+fn set_rate_headers(res: &mut HttpResponse, quota: Option<Quota>, charged: Option<Charge>) {
     let headers = res.headers_mut();
     if let Some(quota) = quota
         && let Ok(v) = HeaderValue::from_str(&quota.policy_header())
@@ -150,7 +159,7 @@ async fn check(
     req: &HttpRequest,
     state: &SecurityState,
     ip: IpAddr,
-    charged: &mut Option<Outcome>,
+    charged: &mut Option<Charge>,
 ) -> Result<Option<Principal>, Rejection> {
     let principal = match policy.access {
         Access::Public => None,
@@ -158,18 +167,22 @@ async fn check(
             Some(authenticate(policy, req, state, ip).await?)
         }
     };
-    crate::audit::note_principal(req, principal.as_ref());
+    note_principal(req, principal.as_ref());
     if let Some(quota) = policy.rate {
         let key = match (&principal, policy.rate_key) {
             (Some(p), RateKeyKind::Auto | RateKeyKind::Principal) => match p.auth_method() {
-                AuthMethod::Jwt => RateKey::Principal(p.subject().to_owned()),
-                AuthMethod::ApiKey => RateKey::ApiKey(p.subject().to_owned()),
+                AuthMethod::Jwt => BucketKey::Principal(p.subject().to_owned()),
+                AuthMethod::ApiKey => BucketKey::ApiKey(p.subject().to_owned()),
             },
-            _ => RateKey::Ip(ip),
+            _ => BucketKey::Ip(ip),
         };
-        let outcome = state.limiters.check(policy.handler, quota, &key);
-        *charged = Some(outcome);
-        if let Some(retry_after) = outcome.retry_after {
+        let charge = state
+            .store
+            .charge(policy.handler, quota, &key)
+            .await
+            .map_err(|_| Rejection::StoreUnavailable)?;
+        *charged = Some(charge);
+        if let Some(retry_after) = charge.retry_after {
             return Err(Rejection::RateLimited { retry_after });
         }
     }
@@ -178,14 +191,14 @@ async fn check(
             (AuthMethod::ApiKey, Some(access)) => access,
             _ => policy.access,
         };
-        if !access.allows(p) {
+        if !access.allows(p.roles()) {
             return Err(Rejection::InsufficientRole);
         }
-        if !policy.scopes.allows(p) {
+        if !policy.scopes.allows(p.scopes()) {
             return Err(Rejection::InsufficientScope(policy.scopes));
         }
         if let Some(owner) = policy.owner
-            && !owner.allows(p, req.match_info().get(owner.param))
+            && !owner.allows(p.roles(), p.subject(), req.match_info().get(owner.param))
         {
             return Err(Rejection::NotOwner);
         }
@@ -201,25 +214,45 @@ async fn authenticate(
     state: &SecurityState,
     ip: IpAddr,
 ) -> Result<Principal, Rejection> {
-    let mut result = auth::authenticate(req, &state.config, policy.auth).await;
+    let mut result = state
+        .config
+        .authenticator()
+        .authenticate(req, policy.auth)
+        .await;
     if policy.replay == Replay::OncePerJti
         && let Ok(p) = &result
-        && let Err(rejection) = auth::check_jti(&state.replay, p)
+        && let Err(rejection) = auth::check_jti(state.store.as_ref(), p).await
     {
         // The caller is known: the audit line names whose token was replayed.
-        crate::audit::note_principal(req, Some(p));
+        note_principal(req, Some(p));
         result = Err(rejection);
     }
-    let failed = matches!(
+    if matches!(
         result,
         Err(Rejection::InvalidToken | Rejection::ReplayedToken)
-    );
-    if failed && state.failed_auth.record(ip) {
+    ) {
+        record_failure(state, ip).await?;
+    }
+    result
+}
+
+/// Counts one failed authentication of the client bucket `ip`, and warns
+/// when it locks the client out.
+///
+/// # Errors
+/// [`Rejection::StoreUnavailable`] when the store cannot be reached.
+async fn record_failure(state: &SecurityState, ip: IpAddr) -> Result<(), Rejection> {
+    let locked = state
+        .store
+        .record_failure(ip)
+        .await
+        .map_err(|_| Rejection::StoreUnavailable)?;
+    if locked {
         tracing::warn!(
             target: "secure_api::security",
             client_ip = %ip,
             "too many failed authentications; credentialed requests from this client are refused until the window ends"
         );
     }
-    result
+    Ok(())
 }

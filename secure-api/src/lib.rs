@@ -108,35 +108,51 @@
 //! See [`secure`] for the attribute's full syntax, [`Redact`](derive@Redact)
 //! and [`Input`](derive@Input) for the derives.
 
-#[doc(hidden)]
-pub mod __private;
-pub mod alert;
-pub mod audit;
-pub mod auth;
-pub mod authz;
-pub mod config;
-pub mod cors;
-mod guard;
-mod headers;
+// Layer 0, primitives: import nothing from the crate.
+mod error;
 mod hex;
+pub mod problem;
+mod secret;
+// Layer 1, policy data: what the macro emits and every refusal.
+pub mod authz;
+mod policy;
+mod rejection;
+pub mod version;
+// Layer 2, mechanisms: one concept each; they know nothing of the
+// configuration or the request pipeline.
+pub mod alert;
+pub mod auth;
+mod client_ip;
+pub mod cors;
+mod headers;
 mod methods;
 pub mod metrics;
-pub mod problem;
 pub mod rate_limit;
 pub mod redact;
 pub mod request_id;
 pub mod scrub;
+mod store;
+pub mod validation;
+// Layer 3, assembly: the configuration, read and checked in one place.
+pub mod config;
+// Layer 4, the request pipeline.
+pub mod audit;
+mod guard;
+mod middleware;
+mod state;
+// Layer 5, the facade: public paths and what generated code names.
+#[doc(hidden)]
+pub mod __private;
 #[cfg(feature = "tls")]
 pub mod server;
-pub mod validation;
-pub mod version;
 
 pub use auth::{AuthMethod, Principal};
 pub use authz::Role;
 pub use config::{ConfigError, ForwardedHeader, Limits, SecurityConfig, SecurityConfigBuilder};
 pub use cors::CorsPolicy;
-pub use headers::{Hsts, HttpsAuthority, SecureHeaders, Security};
+pub use headers::{Hsts, HttpsAuthority, SecureHeaders};
 pub use metrics::Metrics;
+pub use middleware::Security;
 pub use problem::{FieldError, Problem};
 pub use redact::{Redact, Reply, Viewer};
 pub use request_id::RequestId;

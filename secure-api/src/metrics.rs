@@ -30,22 +30,17 @@
 //! # fn main() {}
 //! ```
 
-use std::future::{Ready, ready};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Payload;
+use actix_web::HttpResponse;
 use actix_web::http::Method;
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
-use crate::alert::AlertKind;
-use crate::audit::{Outcome, SecurityEvent};
-use crate::auth::rejection::Rejection;
-use crate::headers::SecurityState;
+use crate::audit::event::{AlertKind, Outcome, SecurityEvent};
 
 /// The media type of the exposition (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -231,24 +226,6 @@ fn method_label(method: &Method) -> &'static str {
         Method::CONNECT => "CONNECT",
         Method::TRACE => "TRACE",
         _ => "OTHER",
-    }
-}
-
-impl FromRequest for Metrics {
-    type Error = crate::Problem;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    /// The metrics of the [`Security`](crate::Security) middleware that
-    /// carries the request.
-    ///
-    /// # Errors
-    /// 500 problem+json when the middleware is not installed (fail closed).
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.extensions().get::<Arc<SecurityState>>().cloned();
-        ready(match state {
-            Some(state) => Ok(state.trail.metrics().clone()),
-            None => Err(Rejection::NotConfigured.problem("")),
-        })
     }
 }
 

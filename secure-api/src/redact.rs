@@ -284,7 +284,7 @@ pub fn mask_json(value: &mut Value, keep: usize) {
 }
 
 /// What `Debug` prints for a hidden field.
-pub const REDACTED: &str = "[REDACTED]";
+pub use crate::secret::REDACTED;
 
 /// `Debug` of a masked field: its `Debug` text masked with [`mask`].
 ///
@@ -417,7 +417,7 @@ impl<T: Serialize> Responder for Reply<T> {
             }
             Err(e) => {
                 tracing::error!(target: "secure_api::redact", error = %e, "response body cannot be serialised");
-                crate::Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).to_response()
+                crate::problem::Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR).to_response()
             }
         }
     }

@@ -22,19 +22,8 @@ use std::fmt;
 use actix_web::HttpRequest;
 use actix_web::http::header::{HeaderMap, HeaderName};
 
-use crate::auth::CREDENTIAL_PARAMS;
-
-/// What a secret is replaced by in logs and `Debug` output.
-pub const REDACTED: &str = "[REDACTED]";
-
-/// The request headers whose values are credentials, lower-case.
-pub const SENSITIVE_HEADERS: [&str; 5] = [
-    "authorization",
-    "proxy-authorization",
-    "x-api-key",
-    "cookie",
-    "set-cookie",
-];
+use crate::secret::{API_KEY_PREFIX, CREDENTIAL_PARAMS};
+pub use crate::secret::{REDACTED, SENSITIVE_HEADERS};
 
 /// The most characters of a path (with its query) written to a log; a
 /// longer one is cut and ends with `…`.
@@ -194,7 +183,7 @@ fn secret_start(run: &str) -> Option<usize> {
         .find("eyJ")
         .filter(|&at| run.len() - at >= SHORTEST && dot(&run[at..]));
     let key = run
-        .find(crate::auth::api_key::KEY_PREFIX)
+        .find(API_KEY_PREFIX)
         .filter(|&at| run.len() - at >= SHORTEST);
     match (jwt, key) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -389,7 +378,7 @@ mod tests {
     #[test]
     fn secret_shapes_are_redacted_anywhere() {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln";
-        let key = format!("{}{}", crate::auth::api_key::KEY_PREFIX, "ab".repeat(32));
+        let key = format!("{}{}", API_KEY_PREFIX, "ab".repeat(32));
         assert_eq!(
             shapes(&format!("/items/{key}/x?{jwt}&q=eyJ&s=sapi_")),
             "/items/[REDACTED]/x?[REDACTED]&q=eyJ&s=sapi_"

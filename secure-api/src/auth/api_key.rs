@@ -29,13 +29,13 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::Principal;
+use super::principal::Principal;
 
 /// The header API keys are sent in. Keys are never accepted in the URL.
-pub const HEADER: &str = "x-api-key";
+pub use crate::secret::API_KEY_HEADER as HEADER;
 
 /// The prefix of generated keys, so secret scanners can recognise them.
-pub const KEY_PREFIX: &str = "sapi_";
+pub use crate::secret::API_KEY_PREFIX as KEY_PREFIX;
 
 /// How many bytes of a key's SHA-256 identify it in logs (12 hex digits).
 const FINGERPRINT_BYTES: usize = 6;
@@ -238,7 +238,7 @@ pub struct NewApiKey {
 impl fmt::Debug for NewApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NewApiKey")
-            .field("key", &"[REDACTED]")
+            .field("key", &crate::secret::REDACTED)
             .field("sha256", &self.sha256)
             .finish()
     }

@@ -190,11 +190,11 @@ pub(crate) fn shown_url(url: &str) -> String {
             let mut shown = parsed.to_string();
             if hidden {
                 shown.push('?');
-                shown.push_str(crate::scrub::REDACTED);
+                shown.push_str(crate::secret::REDACTED);
             }
             shown
         }
-        Err(_) => crate::scrub::REDACTED.to_owned(),
+        Err(_) => crate::secret::REDACTED.to_owned(),
     }
 }
 

@@ -110,7 +110,10 @@ pub(crate) struct JwtVerifier {
 impl fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtVerifier")
-            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "secret",
+                &self.secret.as_ref().map(|_| crate::secret::REDACTED),
+            )
             .field(
                 "jwks_file_kids",
                 &self

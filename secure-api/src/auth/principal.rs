@@ -1,17 +1,11 @@
 //! [`Principal`]: the authenticated caller, as handlers see it.
 
 use std::fmt;
-use std::future::{Ready, ready};
-use std::sync::Arc;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde_json::{Map, Value};
 
 use super::jwt::VerifiedClaims;
-use super::rejection::Rejection;
 use crate::authz::Role;
-use crate::headers::SecurityState;
 
 /// How a principal authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,26 +120,5 @@ impl fmt::Debug for Principal {
             .field("method", &self.method)
             .field("api_key_sha256", &self.api_key_sha256)
             .finish_non_exhaustive()
-    }
-}
-
-impl FromRequest for Principal {
-    type Error = crate::Problem;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    /// Takes the principal that `#[secure]` authenticated for this request.
-    ///
-    /// # Errors
-    /// 401 problem+json when the route did not authenticate (a `public`
-    /// route, or a handler without `#[secure]`).
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let extensions = req.extensions();
-        let principal = extensions.get::<Principal>().cloned().ok_or_else(|| {
-            let realm = extensions
-                .get::<Arc<SecurityState>>()
-                .map_or("", |s| s.config.realm());
-            Rejection::MissingCredentials.problem(realm)
-        });
-        ready(principal)
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 
 /// How often watched files are compared with what was last loaded, unless
 /// configured otherwise.

@@ -1,6 +1,8 @@
 //! An app-wide limit in front of all routes with `actix_governor::Governor`,
 //! keyed by secure-api's client IP (feature `actix-governor`).
 //!
+//! Layer 3: an adapter built from the [`SecurityConfig`].
+//!
 //! **Licence:** the `actix-governor` crate is GPL-3.0-or-later. Enabling this
 //! feature links it into your program; the default build of secure-api does
 //! not depend on it.
@@ -29,10 +31,10 @@ use governor::NotUntil;
 use governor::clock::{Clock, DefaultClock, QuantaInstant};
 use ipnet::IpNet;
 
-use super::client_ip::{bucket_ip, client_ip};
-use crate::Problem;
-use crate::auth::rejection::Rejection;
-use crate::config::{ForwardedHeader, SecurityConfig};
+use crate::client_ip::{ForwardedHeader, bucket_ip, client_ip};
+use crate::config::SecurityConfig;
+use crate::problem::Problem;
+use crate::rejection::Rejection;
 
 /// Keys `actix_governor` buckets by client IP exactly as `#[secure]` routes
 /// do: the TCP peer unless it is a trusted proxy (then the right-most

@@ -7,7 +7,17 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{HttpMessage, HttpRequest};
 use ipnet::IpNet;
 
-use crate::config::ForwardedHeader;
+/// The header trusted proxies append the client's address to. Only that
+/// one is read: a client can send the other through a proxy that leaves it
+/// untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (the de facto standard; the default).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` `for=` (RFC 7239 §5.2).
+    Forwarded,
+}
 
 /// The client IP of `req`: the TCP peer, unless the peer is a trusted
 /// proxy; then the right-most address of the forwarding chain that is not
@@ -94,7 +104,6 @@ fn node_ip(value: &str) -> Option<IpAddr> {
     host.parse().ok().map(canonical)
 }
 
-/// Whether `ip` is one of the trusted proxies.
 /// The client IP the `Security` middleware resolved for this request (with
 /// [`client_ip`], once), kept in the request's extensions.
 #[derive(Debug, Clone, Copy)]
@@ -106,6 +115,17 @@ pub(crate) fn resolved(req: &HttpRequest) -> Option<IpAddr> {
     req.extensions().get::<Resolved>().and_then(|r| r.0)
 }
 
+/// The bucket of the client of `req` (see [`bucket_ip`]): the IP the
+/// middleware resolved, its IPv6 network cut to `ipv6_prefix_len` bits;
+/// `0.0.0.0` when the peer is unknown. Rate limits keyed by IP and failed
+/// authentications are counted against it.
+pub(crate) fn client_bucket(req: &HttpRequest, ipv6_prefix_len: u8) -> IpAddr {
+    resolved(req).map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |ip| {
+        bucket_ip(ip, ipv6_prefix_len)
+    })
+}
+
+/// Whether `ip` is one of the trusted proxies.
 pub(crate) fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
     let ip = canonical(ip);
     trusted.iter().any(|net| net.contains(&ip))

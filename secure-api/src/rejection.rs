@@ -1,16 +1,27 @@
-//! Why a request was refused before its handler ran, and the problem+json
-//! answer for each reason.
+//! Every refusal of secure-api's checks, in one place: why a request was
+//! refused before its handler ran ([`Rejection`]), the problem+json answer
+//! for each reason (RFC 9457, with the RFC 6750 §3 challenge where one is
+//! due), and how the audit trail classifies it.
+//!
+//! Layer 1: plain data over the primitives; the checks of every layer
+//! above return a [`Rejection`], and only this module turns one into an
+//! answer. The order in which the checks run is described once, in the
+//! crate documentation ([`crate`], "the checks").
 
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use actix_web::http::header::{ACCEPT_ENCODING, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 
-use crate::Problem;
+use crate::audit::event::{Outcome, SecurityEvent};
 use crate::authz::Scopes;
+use crate::problem::{FieldError, Problem};
 
 /// `Retry-After` of a 503 for a full one-time token store, in seconds.
 const REPLAY_STORE_FULL_RETRY_SECS: u32 = 10;
+
+/// `Retry-After` of a 503 for an unreachable state store, in seconds.
+const STORE_UNAVAILABLE_RETRY_SECS: u32 = 5;
 
 /// A refusal by one of the checks of `#[secure]`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +55,9 @@ pub(crate) enum Rejection {
     NotOwner,
     /// The `secure-api` middleware is not installed: 500, failing closed.
     NotConfigured,
+    /// The shared state (rate limits, lock-outs, spent `jti`s) cannot be
+    /// reached: 503 with `Retry-After`, failing closed.
+    StoreUnavailable,
 }
 
 impl Rejection {
@@ -113,6 +127,85 @@ impl Rejection {
             ),
             Rejection::NotOwner => Problem::for_status(StatusCode::NOT_FOUND),
             Rejection::NotConfigured => Problem::for_status(StatusCode::INTERNAL_SERVER_ERROR),
+            Rejection::StoreUnavailable => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service cannot check this request right now; retry later.",
+            )
+            .with_header(RETRY_AFTER, HeaderValue::from(STORE_UNAVAILABLE_RETRY_SECS)),
+        }
+    }
+
+    /// The outcome and security event of a refusal by a check of `#[secure]`.
+    ///
+    /// Every rejection is named here, so a new one does not compile until it
+    /// is classified: an invalid API key is `Unauthenticated` and an
+    /// `AuthenticationFailure` (as a bad token), a replayed token
+    /// `Unauthenticated` and `ReplayedToken`, a missing scope `Forbidden` and an
+    /// `AuthorizationDenial`.
+    pub(crate) fn audit_class(self) -> (Outcome, Option<SecurityEvent>) {
+        match self {
+            Rejection::CredentialInUrl => {
+                (Outcome::InvalidInput, Some(SecurityEvent::CredentialInUrl))
+            }
+            Rejection::MissingCredentials => (Outcome::Unauthenticated, None),
+            Rejection::InvalidToken => (
+                Outcome::Unauthenticated,
+                Some(SecurityEvent::AuthenticationFailure),
+            ),
+            Rejection::RateLimited { .. } => {
+                (Outcome::RateLimited, Some(SecurityEvent::RateLimited))
+            }
+            Rejection::ReplayedToken => {
+                (Outcome::Unauthenticated, Some(SecurityEvent::ReplayedToken))
+            }
+            Rejection::AmbiguousCredentials => (Outcome::InvalidInput, None),
+            Rejection::InsufficientRole | Rejection::InsufficientScope(_) | Rejection::NotOwner => {
+                (Outcome::Forbidden, Some(SecurityEvent::AuthorizationDenial))
+            }
+            Rejection::ReplayStoreFull | Rejection::NotConfigured | Rejection::StoreUnavailable => {
+                (Outcome::Error, None)
+            }
+        }
+    }
+}
+
+/// Why a body was refused, before it reached the handler.
+#[derive(Debug)]
+pub(crate) enum InputRejection {
+    UnsupportedMediaType,
+    UnsupportedEncoding,
+    TooLarge,
+    Timeout,
+    Malformed,
+    Unprocessable(Vec<FieldError>),
+}
+
+impl InputRejection {
+    pub(crate) fn problem(self) -> Problem {
+        match self {
+            InputRejection::UnsupportedMediaType => {
+                Problem::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            }
+            // RFC 9110 §15.5.16: say which codings would have been accepted.
+            InputRejection::UnsupportedEncoding => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "The request body has an unsupported content coding; send it uncompressed.",
+            )
+            .with_header(ACCEPT_ENCODING, HeaderValue::from_static("identity")),
+            InputRejection::TooLarge => Problem::for_status(StatusCode::PAYLOAD_TOO_LARGE),
+            InputRejection::Timeout => Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "The request body did not arrive in time.",
+            ),
+            InputRejection::Malformed => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "The request body is malformed: invalid syntax, a duplicate key, or nesting too deep.",
+            ),
+            InputRejection::Unprocessable(errors) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The request does not fit the expected shape or rules; see `errors`.",
+            )
+            .with_errors(errors),
         }
     }
 }

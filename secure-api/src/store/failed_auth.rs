@@ -1,4 +1,4 @@
-//! Throttling of failed authentications per client IP, across all routes
+//! The in-memory count of failed authentications per client IP, across all routes
 //! (OWASP API2:2023, broken authentication; credential stuffing).
 //!
 //! Each IP keeps the times of its last `limit` failures (a sliding log).
@@ -18,15 +18,6 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// The client IP that failed authentications are counted against: the
-/// one the `Security` middleware resolved, its IPv6 network cut to
-/// `ipv6_prefix_len` bits; `0.0.0.0` when the peer is unknown.
-pub(crate) fn lockout_ip(req: &actix_web::HttpRequest, ipv6_prefix_len: u8) -> IpAddr {
-    super::client_ip::resolved(req).map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |ip| {
-        super::client_ip::bucket_ip(ip, ipv6_prefix_len)
-    })
-}
 
 /// The default: 20 failures per client IP per minute.
 pub(crate) const DEFAULT_FAILURES: u32 = 20;

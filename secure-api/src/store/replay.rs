@@ -1,24 +1,17 @@
 //! One-time use of tokens on `#[secure(replay = "jti")]` routes: a token's
 //! `jti` (RFC 7519 §4.1.7) is accepted once within the token's lifetime.
 //!
-//! The store is in memory and bounded; a `jti` is remembered until its
-//! token's `exp` plus the leeway, after which the token is refused anyway.
+//! This is the in-memory replay store of [`MemoryStore`](super::MemoryStore):
+//! bounded; a `jti` is remembered until its token's `exp` plus the leeway,
+//! after which the token is refused anyway.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::ReplayError;
+
 /// The default number of `jti`s remembered at once.
 pub(crate) const DEFAULT_CAPACITY: usize = 100_000;
-
-/// Why a `jti` was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ReplayError {
-    /// The `jti` was already used.
-    Replayed,
-    /// The store holds `capacity` unexpired `jti`s; nothing new can be
-    /// remembered, so nothing new is accepted (failing closed).
-    Full,
-}
 
 /// `jti` → the Unix second after which it can be forgotten.
 #[derive(Debug)]

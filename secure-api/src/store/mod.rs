@@ -1,0 +1,88 @@
+//! The state that requests share: the rate-limit buckets of every route,
+//! the failed-authentication counts behind the lock-out, and the spent
+//! `jti`s of one-time tokens, behind one small interface ([`Store`]).
+//!
+//! [`MemoryStore`] keeps them in this process (the default). Another
+//! implementation (a store shared by several replicas) implements
+//! [`Store`] and nothing else changes: the checks of `#[secure]` and the
+//! middleware only ever call these methods, and a [`StoreError`] is
+//! answered 503 (failing closed).
+//!
+//! Layer 2: knows the quota and bucket types and nothing of the
+//! configuration or the request pipeline.
+
+mod failed_auth;
+mod memory;
+mod replay;
+
+pub(crate) use failed_auth::{DEFAULT_FAILURES, DEFAULT_WINDOW_SECS};
+pub(crate) use memory::MemoryStore;
+pub(crate) use replay::DEFAULT_CAPACITY as DEFAULT_REPLAY_CAPACITY;
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::rate_limit::quota::{BucketKey, Charge, Quota};
+
+/// What a [`Store`] call yields: the answer, or [`StoreError`] when the
+/// state cannot be reached.
+pub(crate) type StoreFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The shared state could not be read or written (a remote store down or
+/// too slow). The request that needed it is refused with 503; nothing is
+/// let through on a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoreError;
+
+/// Why a `jti` was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReplayError {
+    /// The `jti` was already used.
+    Replayed,
+    /// The store holds its capacity of unexpired `jti`s; nothing new can be
+    /// remembered, so nothing new is accepted (failing closed).
+    Full,
+}
+
+/// The state requests share, one instance per [`Security`](crate::Security)
+/// middleware (and its clones).
+///
+/// Every method is one atomic step: of two requests racing for the last
+/// cell of a bucket or for one `jti`, exactly one wins.
+pub(crate) trait Store: Send + Sync + 'static {
+    /// Charges one request to `key`'s bucket on the route `route` (a name
+    /// unique to the handler) under `quota`, GCRA (see
+    /// [`KeyedLimiter`](crate::rate_limit::KeyedLimiter)); what is left.
+    fn charge<'a>(
+        &'a self,
+        route: &'static str,
+        quota: Quota,
+        key: &'a BucketKey,
+    ) -> StoreFuture<'a, Charge>;
+
+    /// When the client bucket `client` is locked out for failed
+    /// authentications: how long until the lock ends; `None` when it is not.
+    fn lockout(&self, client: IpAddr) -> StoreFuture<'_, Option<Duration>>;
+
+    /// Counts one failed authentication of `client`; `true` when this one
+    /// locks it out.
+    fn record_failure(&self, client: IpAddr) -> StoreFuture<'_, bool>;
+
+    /// Whether `jti` was spent and is still remembered at `now` (Unix
+    /// seconds). Spends nothing.
+    fn jti_spent<'a>(&'a self, jti: &'a str, now: u64) -> StoreFuture<'a, bool>;
+
+    /// Spends `jti` if it was not spent before, remembering it until
+    /// `forget_after` (Unix seconds); `now` is the current Unix time.
+    /// [`ReplayError::Replayed`] for a `jti` spent before,
+    /// [`ReplayError::Full`] when nothing more can be remembered.
+    fn spend_jti<'a>(
+        &'a self,
+        jti: &'a str,
+        forget_after: u64,
+        now: u64,
+    ) -> StoreFuture<'a, Result<(), ReplayError>>;
+}
