@@ -29,9 +29,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use crate::audit::event::AlertKind;
-use crate::audit::event::SecurityEvent;
 use crate::error::{ConfigError, ONE_DAY_SECS, env};
+pub use crate::event::AlertKind;
+use crate::event::SecurityEvent;
 
 /// The `tracing` target of alert events.
 pub const TARGET: &str = "secure_api::alert";

@@ -50,7 +50,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// The names of the environment variables [`SecurityConfig::from_env`] reads.
+/// The names of the environment variables [`SecurityConfig::from_env`](crate::SecurityConfig::from_env) reads.
 pub mod env {
     /// HS256/384/512 secret; its bytes are used as they are (not base64-decoded).
     pub const JWT_SECRET: &str = "SECURE_API_JWT_SECRET";

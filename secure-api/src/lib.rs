@@ -24,22 +24,38 @@
 //! }
 //! ```
 //!
-//! `#[secure(...)]`, written above the route attribute, makes the handler
-//! run these checks, in this order, before any of its arguments is extracted
-//! (so before the body is read); the first that fails answers with an
-//! RFC 9457 problem+json body:
+//! # The checks, in order
+//!
+//! This table is the one description of the order in which secure-api
+//! checks a request; the other documentation links here. The first three
+//! rows are the [`Security`] middleware's, on every path, routed or not;
+//! the rest are the checks `#[secure(...)]`, written above the route
+//! attribute, makes its handler run before any of its arguments is
+//! extracted (so before the body is read). The first that fails answers
+//! with an RFC 9457 problem+json body:
 //!
 //! | check | key | failure |
 //! | --- | --- | --- |
-//! | no credential in the query string (RFC 6750 §5.3) | always | 400 |
+//! | on a [`plain_http`](Security::plain_http) listener, a request that did not come over HTTPS | always | 308 to HTTPS; 403 with credentials or another method than `GET`/`HEAD` (RFC 6750 §5.3) |
+//! | no credential in the URL: a credential parameter in the query string or a path segment's matrix parameters (RFC 6750 §5.3) | always | 400 |
+//! | a client locked out for failed authentications presents credentials | always | 429 + `Retry-After` |
+//! | the route's sunset has passed (RFC 8594) | `deprecated(since = "2026-01-01", sunset = "2027-12-31", link = "https://..")` | 410 |
 //! | authentication: a valid JWT bearer token (RFC 6750, RFC 8725), or an API key in `X-API-Key` ([`auth::api_key`]) | `auth = "jwt"` (default), `"api_key"`, `"any"`; skipped only with `public` | 401 + `WWW-Authenticate` |
-//! | one-time tokens: a `jti` (RFC 7519 §4.1.7) accepted once | `replay = "jti"` | 401 |
+//! | one-time tokens: a `jti` (RFC 7519 §4.1.7) not spent yet | `replay = "jti"` | 401 |
 //! | rate limit, GCRA per principal (per client IP when `public`) | `rate = "100/15m"` | 429 + `Retry-After` |
 //! | role, with the hierarchy of [`roles!`] | `role = "editor"`, `roles(any(..))`, `roles(all(..))`; `api_key_role(s)` for API-key callers | 403 `insufficient_scope` |
 //! | OAuth2 scopes of the `scope` (RFC 8693 §4.2) or `scp` claim | `scope = "customers:read"`, `scopes(any(..))`, `scopes(all(..))` | 403 `insufficient_scope` + `scope` (RFC 6750 §3) |
 //! | ownership: path parameter equals `sub` | `owner(param = "id", unless = "editor")` | 404 |
-//! | the route is served under a version prefix | `version = "v1"` | — |
-//! | deprecation (RFC 9745) and sunset (RFC 8594): `Deprecation`, `Sunset`, `Link` headers | `deprecated(since = "2026-01-01", sunset = "2027-12-31", link = "https://..")` | 410 from the sunset on, before authentication |
+//! | the handler's arguments: body and inputs (see below) | `body_limit`, `unvalidated(..)` | 400, 413, 415, 422 |
+//! | the one-time token's `jti` is spent, just before the handler runs | `replay = "jti"` | 401; 503 when the store is full |
+//!
+//! Every answer, refusals included, then carries the route's
+//! `Deprecation`, `Sunset` and `Link` headers (RFC 9745, RFC 8594) and its
+//! `RateLimit` fields, the [`SecureHeaders`] of the configuration, a
+//! problem+json body in place of an empty or plain-text error body, and
+//! one audit line. A route is served under its `version = "v1"` prefix; a
+//! path that exists, asked with a method it does not serve, gets 405 with
+//! `Allow`.
 //!
 //! Then the handler's arguments are extracted; request inputs are checked
 //! and responses redacted:
@@ -115,6 +131,7 @@ pub mod problem;
 mod secret;
 // Layer 1, policy data: what the macro emits and every refusal.
 pub mod authz;
+mod event;
 mod policy;
 mod rejection;
 pub mod version;

@@ -40,7 +40,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
-use crate::audit::event::{AlertKind, Outcome, SecurityEvent};
+use crate::event::{AlertKind, Outcome, SecurityEvent};
 
 /// The media type of the exposition (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -13,8 +13,8 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT_ENCODING, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 
-use crate::audit::event::{Outcome, SecurityEvent};
 use crate::authz::Scopes;
+use crate::event::{Outcome, SecurityEvent};
 use crate::problem::{FieldError, Problem};
 
 /// `Retry-After` of a 503 for a full one-time token store, in seconds.

@@ -8,12 +8,11 @@
 //! every value at compile time ([`Deprecation`]); at request time this
 //! module only compares the clock with the sunset and sets headers.
 //!
-//! A route past its sunset answers 410 problem+json **before**
-//! authentication, rate limits and the handler: whether a retired version
-//! still exists is no secret, a client without a token learns that it must
-//! move on rather than that it must log in, and retired routes cost no
-//! rate-limit cell. Only the refusal of credentials in the URL
-//! ([`Security`](crate::Security)) comes first.
+//! A route past its sunset answers 410 problem+json before authentication
+//! ([the checks, in order](crate#the-checks-in-order)): whether a retired
+//! version still exists is no secret, a client without a token learns that
+//! it must move on rather than that it must log in, and retired routes cost
+//! no rate-limit cell.
 
 use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};

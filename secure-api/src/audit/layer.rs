@@ -13,7 +13,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::audit::event::{MEMBERS, TARGET};
+use crate::event::{MEMBERS, TARGET};
 use crate::scrub;
 
 /// A `tracing-subscriber` layer that writes each audit event (target

@@ -35,10 +35,9 @@
 //! Security events also feed the metrics ([`Metrics`]) and
 //! the alert detector ([`alert`](crate::alert)).
 
-pub(crate) mod event;
 mod layer;
 
-pub use event::{MEMBERS, Outcome, SecurityEvent, TARGET};
+pub use crate::event::{MEMBERS, Outcome, SecurityEvent, TARGET};
 pub use layer::layer;
 
 use std::fmt::Write as _;

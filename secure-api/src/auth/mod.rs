@@ -1,10 +1,10 @@
 //! Identity: who is calling. Bearer credentials (RFC 6750) verified as JWTs
 //! (RFC 7519, RFC 8725), or API keys in `X-API-Key`, into a [`Principal`],
-//! by an [`Authenticator`] that the configuration builds; and the one-time
+//! by an authenticator that the configuration builds; and the one-time
 //! use of tokens on `replay = "jti"` routes.
 //!
 //! Layer 2: a mechanism. It reads credentials and the shared state
-//! ([`Store`]); it knows nothing of the configuration or the middleware.
+//! (the store); it knows nothing of the configuration or the middleware.
 
 pub mod api_key;
 pub(crate) mod bearer;

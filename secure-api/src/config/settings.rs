@@ -101,7 +101,7 @@ impl SecurityConfig {
     }
 
     /// Whether no key was configured and a random development secret was
-    /// generated (see [`SecurityConfigBuilder::development_mode`]).
+    /// generated (see [`SecurityConfigBuilder::development_mode`](crate::SecurityConfigBuilder::development_mode)).
     pub fn is_development_mode(&self) -> bool {
         self.development_mode
     }

@@ -1,5 +1,5 @@
-//! The checks that run before anything routes the request (step 3 of
-//! [`Security`](super::Security)): a credential in the URL, and
+//! The checks that run before anything routes the request (see
+//! [the checks, in order](crate#the-checks-in-order)): a credential in the URL, and
 //! credentials from a client locked out for failed authentications.
 
 use std::rc::Rc;
@@ -19,7 +19,7 @@ use crate::rejection::Rejection;
 use crate::state::SecurityState;
 
 /// The app behind CORS: the checks that run before anything routes the
-/// request (step 3 of [`Security`]), then the app.
+/// request (see [`Security`](super::Security)), then the app.
 pub(crate) struct BeforeRouting<S> {
     service: Rc<S>,
     state: Arc<SecurityState>,

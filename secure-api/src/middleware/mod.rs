@@ -47,10 +47,10 @@ use finish::{ServiceFailure, finish};
 /// # }
 /// ```
 ///
-/// For each request, in this order (the checks of `#[secure]` follow;
-/// the crate documentation lists them all, [`crate`]):
+/// What it does for each request (in which order, with the checks of
+/// `#[secure]`: [the checks, in order](crate#the-checks-in-order)):
 ///
-/// 1. On a listener made with [`plain_http`](Self::plain_http), a request
+/// - On a listener made with [`plain_http`](Self::plain_http), a request
 ///    that did not come over HTTPS is answered without reaching the app: a
 ///    `GET` or `HEAD` without credentials gets `308 Permanent Redirect` to
 ///    the same path and query on HTTPS (RFC 9110 §15.4.9); any request
@@ -58,21 +58,21 @@ use finish::{ServiceFailure, finish};
 ///    parameter in the URL) or using another method gets 403 problem+json and is
 ///    logged as a security event (its audit line, `secure_api::audit`), since
 ///    what it carried already crossed the network in clear (RFC 6750 §5.3).
-/// 2. With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
+/// - With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
 ///    (`OPTIONS` with `Access-Control-Request-Method`) is answered here,
 ///    before routing, so before authentication and rate limits; an
 ///    `OPTIONS` without that header is routed like any other method.
-/// 3. A credential in the URL (a credential parameter in the query string
+/// - A credential in the URL (a credential parameter in the query string
 ///    or in a path segment's matrix parameters) gets 400 (RFC 6750 §5.3),
 ///    on every path, routed or not, preflights included. Then a client locked out
 ///    for failed authentications gets 429 for every request that presents
 ///    credentials, on every path. Except on a preflight, these refusals
 ///    pass back through CORS, so a browser script of an allowed origin can
 ///    read why.
-/// 4. A path that exists, requested with a method none of its `#[secure]`
+/// - A path that exists, requested with a method none of its `#[secure]`
 ///    routes accepts, gets `405 Method Not Allowed` with `Allow` listing
 ///    the methods (RFC 9110 §15.5.6) instead of 404.
-/// 5. Every response, errors, 404s and 429s included, gets the
+/// - Every response, errors, 404s and 429s included, gets the
 ///    [`SecureHeaders`](crate::SecureHeaders) of the configuration (HSTS only over HTTPS,
 ///    RFC 6797 §7.2); `Server` and `X-Powered-By` are removed. An error
 ///    response whose body is empty or plain text gets an RFC 9457
@@ -112,7 +112,7 @@ impl Security {
 
     /// The same middleware (sharing its rate-limit buckets) for a listener
     /// of plain HTTP: requests that did not come over HTTPS are redirected
-    /// to `https://{redirect_to}` or refused (see step 1 above) and never
+    /// to `https://{redirect_to}` or refused (see above) and never
     /// reach the app; requests a trusted proxy received over HTTPS are
     /// served as on the HTTPS listener.
     ///

@@ -54,7 +54,7 @@
 //! Layer 2: `derive` (what `#[derive(Input)]` generates against), `body`
 //! (headers, limit and timeout of a body), `strict` (the strict parsers);
 //! this module holds the extractors. Every refusal is an
-//! [`InputRejection`](crate::rejection::InputRejection).
+//! input rejection of the one `rejection` module (problem+json).
 
 mod body;
 mod derive;
