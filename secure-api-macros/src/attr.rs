@@ -3,7 +3,7 @@
 //!
 //! Parsing checks each value on its own (a rate is `COUNT/WINDOW`, a version
 //! is `v1`); rules that relate keys to each other or to the function live in
-//! `check.rs`. Every problem is recorded in [`Errors`] and parsing goes on, so
+//! `check.rs`. Every problem is recorded in [`Ctxt`] and parsing goes on, so
 //! one build reports every mistake.
 
 use proc_macro2::{Span, TokenStream};
@@ -16,7 +16,7 @@ use syn::{
     MetaList, Pat, PathArguments, ReturnType, Token, Type,
 };
 
-use crate::errors::Errors;
+use crate::ctxt::Ctxt;
 
 /// Every key `#[secure(...)]` accepts, in the order the docs list them. A
 /// new key is added here, to [`SecureArgs`] and to [`SecureArgs::parse_key`].
@@ -256,17 +256,17 @@ impl SecureArgs {
     /// Parses the tokens inside `#[secure(...)]`. `None` when they are not
     /// even a comma-separated list of keys (the syntax error is recorded);
     /// otherwise every key is interpreted and each bad one recorded.
-    pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Option<Self> {
+    pub(crate) fn parse(args: TokenStream, cx: &Ctxt) -> Option<Self> {
         let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
             Ok(metas) => metas,
             Err(error) => {
-                errors.push(error);
+                cx.push(error);
                 return None;
             }
         };
         let mut parsed = SecureArgs::default();
         for meta in &metas {
-            parsed.parse_key(meta, errors);
+            parsed.parse_key(meta, cx);
         }
         Some(parsed)
     }
@@ -274,35 +274,35 @@ impl SecureArgs {
     /// Interprets one key. Only the first occurrence of a key fills its
     /// field; later ones are still parsed, so their own mistakes are shown,
     /// and `check.rs` reports them as duplicates.
-    fn parse_key(&mut self, meta: &Meta, errors: &mut Errors) {
+    fn parse_key(&mut self, meta: &Meta, cx: &Ctxt) {
         let path = meta.path();
         let Some(key) = path.get_ident() else {
-            errors.spanned(path, unknown_key_message(&quote::quote!(#path).to_string()));
+            cx.spanned(path, unknown_key_message(&quote::quote!(#path).to_string()));
             self.has_unknown_key = true;
             return;
         };
         let name = key.unraw().to_string();
         match name.as_str() {
             "role" | "roles" => {
-                let roles = parse_requirement(meta, &ROLES, role_name, errors);
+                let roles = parse_requirement(meta, &ROLES, role_name, cx);
                 self.roles = self.roles.take().or(roles);
             }
             "scope" | "scopes" => {
-                let scopes = parse_requirement(meta, &SCOPES, scope_token, errors);
+                let scopes = parse_requirement(meta, &SCOPES, scope_token, cx);
                 self.scopes = self.scopes.take().or(scopes);
             }
             "api_key_role" | "api_key_roles" => {
-                let roles = parse_requirement(meta, &API_KEY_ROLES, role_name, errors);
+                let roles = parse_requirement(meta, &API_KEY_ROLES, role_name, cx);
                 self.api_key_roles = self.api_key_roles.take().or(roles);
             }
             "auth" => {
-                let auth = string_value(meta, "auth = \"any\"", errors).and_then(|lit| {
+                let auth = string_value(meta, "auth = \"any\"", cx).and_then(|lit| {
                     match lit.value().as_str() {
                         "jwt" => Some(AuthMethods::Jwt),
                         "api_key" => Some(AuthMethods::ApiKey),
                         "any" => Some(AuthMethods::Any),
                         other => {
-                            errors.spanned(&lit, format!("invalid `auth` \"{other}\"; expected one of \"jwt\" (a bearer JWT, the default), \"api_key\" (an `X-API-Key` header), \"any\" (either of them)"));
+                            cx.spanned(&lit, format!("invalid `auth` \"{other}\"; expected one of \"jwt\" (a bearer JWT, the default), \"api_key\" (an `X-API-Key` header), \"any\" (either of them)"));
                             None
                         }
                     }
@@ -310,11 +310,11 @@ impl SecureArgs {
                 self.auth = self.auth.take().or(auth);
             }
             "replay" => {
-                let replay = string_value(meta, "replay = \"jti\"", errors).and_then(|lit| {
+                let replay = string_value(meta, "replay = \"jti\"", cx).and_then(|lit| {
                     match lit.value().as_str() {
                         "jti" => Some(Replay::OncePerJti),
                         other => {
-                            errors.spanned(&lit, format!("invalid `replay` \"{other}\"; expected \"jti\" (each token is accepted once, by its `jti` claim)"));
+                            cx.spanned(&lit, format!("invalid `replay` \"{other}\"; expected \"jti\" (each token is accepted once, by its `jti` claim)"));
                             None
                         }
                     }
@@ -325,28 +325,27 @@ impl SecureArgs {
                 if let Meta::Path(_) = meta {
                     self.public.get_or_insert_with(|| key.clone());
                 } else {
-                    errors.spanned(meta, "`public` takes no value; write `public`");
+                    cx.spanned(meta, "`public` takes no value; write `public`");
                 }
             }
             "owner" => {
-                let owner =
-                    list(meta, OWNER_FORM, errors).and_then(|list| parse_owner(key, list, errors));
+                let owner = list(meta, OWNER_FORM, cx).and_then(|list| parse_owner(key, list, cx));
                 self.owner = self.owner.take().or(owner);
             }
             "rate" => {
-                let rate = string_value(meta, "rate = \"100/15m\"", errors).and_then(|lit| {
+                let rate = string_value(meta, "rate = \"100/15m\"", cx).and_then(|lit| {
                     parse_rate(&lit.value())
-                        .map_err(|message| errors.spanned(&lit, message))
+                        .map_err(|message| cx.spanned(&lit, message))
                         .ok()
                 });
                 self.rate = self.rate.take().or(rate);
             }
             "burst" => {
-                let burst = int_value(meta, "burst = 50", errors).and_then(|lit| {
+                let burst = int_value(meta, "burst = 50", cx).and_then(|lit| {
                     match lit.base10_parse::<u64>() {
                         Ok(n) if n >= 1 && n <= u64::from(u32::MAX) => u32::try_from(n).ok(),
                         _ => {
-                            errors.spanned(&lit, "invalid `burst`: expected a whole number from 1 to 4294967295 (u32::MAX), e.g. `burst = 50`");
+                            cx.spanned(&lit, "invalid `burst`: expected a whole number from 1 to 4294967295 (u32::MAX), e.g. `burst = 50`");
                             None
                         }
                     }
@@ -354,12 +353,12 @@ impl SecureArgs {
                 self.burst = self.burst.take().or(burst);
             }
             "rate_key" => {
-                let kind = string_value(meta, "rate_key = \"ip\"", errors).and_then(|lit| {
+                let kind = string_value(meta, "rate_key = \"ip\"", cx).and_then(|lit| {
                     match lit.value().as_str() {
                         "ip" => Some(RateKeyKind::Ip),
                         "principal" => Some(RateKeyKind::Principal),
                         other => {
-                            errors.spanned(&lit, format!("invalid `rate_key` \"{other}\"; expected one of \"ip\", \"principal\""));
+                            cx.spanned(&lit, format!("invalid `rate_key` \"{other}\"; expected one of \"ip\", \"principal\""));
                             None
                         }
                     }
@@ -367,35 +366,35 @@ impl SecureArgs {
                 self.rate_key = self.rate_key.take().or(kind);
             }
             "version" => {
-                let version = string_value(meta, "version = \"v1\"", errors).and_then(|lit| {
+                let version = string_value(meta, "version = \"v1\"", cx).and_then(|lit| {
                     parse_version(&lit.value())
                         .map(|()| VersionKey { lit: lit.clone() })
-                        .map_err(|message| errors.spanned(&lit, message))
+                        .map_err(|message| cx.spanned(&lit, message))
                         .ok()
                 });
                 self.version = self.version.take().or(version);
             }
             "unvalidated" => {
-                let unvalidated = list(meta, UNVALIDATED_FORM, errors)
-                    .and_then(|list| parse_unvalidated(key, list, errors));
+                let unvalidated = list(meta, UNVALIDATED_FORM, cx)
+                    .and_then(|list| parse_unvalidated(key, list, cx));
                 self.unvalidated = self.unvalidated.take().or(unvalidated);
             }
             "body_limit" => {
-                let limit = string_value(meta, "body_limit = \"1MiB\"", errors).and_then(|lit| {
+                let limit = string_value(meta, "body_limit = \"1MiB\"", cx).and_then(|lit| {
                     parse_body_limit(&lit.value())
                         .map(|bytes| BodyLimitKey { bytes })
-                        .map_err(|message| errors.spanned(&lit, message))
+                        .map_err(|message| cx.spanned(&lit, message))
                         .ok()
                 });
                 self.body_limit = self.body_limit.take().or(limit);
             }
             "deprecated" => {
-                let deprecated = list(meta, DEPRECATED_FORM, errors)
-                    .and_then(|list| parse_deprecated(key, list, errors));
+                let deprecated = list(meta, DEPRECATED_FORM, cx)
+                    .and_then(|list| parse_deprecated(key, list, cx));
                 self.deprecated = self.deprecated.take().or(deprecated);
             }
             _ => {
-                errors.spanned(key, unknown_key_message(&name));
+                cx.spanned(key, unknown_key_message(&name));
                 self.has_unknown_key = true;
                 return;
             }
@@ -444,7 +443,7 @@ const UNVALIDATED_FORM: &str = "the names of handler arguments: `unvalidated(bod
 const OWNER_FORM: &str = "`owner(param = \"id\")` or `owner(param = \"id\", unless = \"admin\")`";
 
 /// The integer literal of `key = 50`, or an error showing `example`.
-pub(crate) fn int_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<syn::LitInt> {
+pub(crate) fn int_value(meta: &Meta, example: &str, cx: &Ctxt) -> Option<syn::LitInt> {
     let key = meta.path();
     if let Meta::NameValue(name_value) = meta
         && let Expr::Lit(ExprLit {
@@ -453,7 +452,7 @@ pub(crate) fn int_value(meta: &Meta, example: &str, errors: &mut Errors) -> Opti
     {
         return Some(lit.clone());
     }
-    errors.spanned(
+    cx.spanned(
         meta,
         format!(
             "`{}` expects a whole number: `{example}`",
@@ -465,7 +464,7 @@ pub(crate) fn int_value(meta: &Meta, example: &str, errors: &mut Errors) -> Opti
 
 /// The string literal of `key = "..."`; records an error showing `example`
 /// when the key has another shape.
-pub(crate) fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> Option<LitStr> {
+pub(crate) fn string_value(meta: &Meta, example: &str, cx: &Ctxt) -> Option<LitStr> {
     let key = meta.path();
     match meta {
         Meta::NameValue(name_value) => match &name_value.value {
@@ -473,7 +472,7 @@ pub(crate) fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> O
                 lit: Lit::Str(lit), ..
             }) => Some(lit.clone()),
             value => {
-                errors.spanned(
+                cx.spanned(
                     value,
                     format!(
                         "`{}` expects a string literal: `{example}`",
@@ -484,7 +483,7 @@ pub(crate) fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> O
             }
         },
         _ => {
-            errors.spanned(
+            cx.spanned(
                 meta,
                 format!(
                     "`{}` expects a string literal: `{example}`",
@@ -498,21 +497,21 @@ pub(crate) fn string_value(meta: &Meta, example: &str, errors: &mut Errors) -> O
 
 /// The parenthesized list of `key(...)`; records an error showing `form`
 /// when the key has another shape.
-fn list<'a>(meta: &'a Meta, form: &str, errors: &mut Errors) -> Option<&'a MetaList> {
+fn list<'a>(meta: &'a Meta, form: &str, cx: &Ctxt) -> Option<&'a MetaList> {
     match meta {
         Meta::List(list) => Some(list),
         _ => {
             let key = meta.path();
-            errors.spanned(meta, format!("`{}` expects {form}", quote::quote!(#key)));
+            cx.spanned(meta, format!("`{}` expects {form}", quote::quote!(#key)));
             None
         }
     }
 }
 
 /// A role name used by `key`: any string literal but the empty one.
-pub(crate) fn role_name(lit: LitStr, key: &str, errors: &mut Errors) -> Option<RoleName> {
+pub(crate) fn role_name(lit: LitStr, key: &str, cx: &Ctxt) -> Option<RoleName> {
     if lit.value().is_empty() {
-        errors.spanned(
+        cx.spanned(
             &lit,
             format!("empty role name in `{key}`; expected a role declared with `secure_api::roles!`, such as \"admin\""),
         );
@@ -522,11 +521,11 @@ pub(crate) fn role_name(lit: LitStr, key: &str, errors: &mut Errors) -> Option<R
 }
 
 /// A scope used by `key`: a scope-token of RFC 6749 §3.3.
-fn scope_token(lit: LitStr, key: &str, errors: &mut Errors) -> Option<ScopeToken> {
+fn scope_token(lit: LitStr, key: &str, cx: &Ctxt) -> Option<ScopeToken> {
     match check_scope(&lit.value(), key) {
         Ok(()) => Some(ScopeToken { lit }),
         Err(message) => {
-            errors.spanned(&lit, message);
+            cx.spanned(&lit, message);
             None
         }
     }
@@ -569,8 +568,8 @@ pub(crate) fn check_scope(scope: &str, key: &str) -> Result<(), String> {
 fn parse_requirement<T>(
     meta: &Meta,
     keys: &RequirementKeys,
-    item: fn(LitStr, &str, &mut Errors) -> Option<T>,
-    errors: &mut Errors,
+    item: fn(LitStr, &str, &Ctxt) -> Option<T>,
+    cx: &Ctxt,
 ) -> Option<Requirement<T>> {
     if meta
         .path()
@@ -578,15 +577,14 @@ fn parse_requirement<T>(
         .is_some_and(|key| key.unraw() == keys.one)
     {
         let example = format!("{} = \"{}\"", keys.one, keys.example);
-        let one =
-            string_value(meta, &example, errors).and_then(|lit| item(lit, keys.one, errors))?;
+        let one = string_value(meta, &example, cx).and_then(|lit| item(lit, keys.one, cx))?;
         return Some(Requirement {
             combinator: Combinator::Any,
             items: vec![one],
         });
     }
     let form = keys.list_form();
-    let list = list(meta, &form, errors)?;
+    let list = list(meta, &form, cx)?;
     let parsed = list.parse_args_with(|input: ParseStream| {
         let combinator: Ident = input.parse().map_err(|error| {
             syn::Error::new(error.span(), format!("`{}` expects {form}", keys.list))
@@ -605,7 +603,7 @@ fn parse_requirement<T>(
     let (combinator_ident, names) = match parsed {
         Ok(parsed) => parsed,
         Err(error) => {
-            errors.push(error);
+            cx.push(error);
             return None;
         }
     };
@@ -614,7 +612,7 @@ fn parse_requirement<T>(
         "any" => Combinator::Any,
         "all" => Combinator::All,
         other => {
-            errors.spanned(
+            cx.spanned(
                 &combinator_ident,
                 format!("unknown `{list_key}` combinator `{other}`; expected `any` (at least one {noun}) or `all` (every {noun})"),
             );
@@ -622,7 +620,7 @@ fn parse_requirement<T>(
         }
     };
     if names.is_empty() {
-        errors.spanned(
+        cx.spanned(
             &combinator_ident,
             format!("`{list_key}({combinator_ident}(...))` needs at least one {noun}, such as `{list_key}({combinator_ident}(\"{}\"))`", keys.example),
         );
@@ -634,7 +632,7 @@ fn parse_requirement<T>(
     for lit in names {
         let value = lit.value();
         if seen.contains(&value) {
-            errors.spanned(
+            cx.spanned(
                 &lit,
                 format!("{noun} {value:?} is listed twice in `{list_key}`"),
             );
@@ -642,7 +640,7 @@ fn parse_requirement<T>(
             continue;
         }
         seen.push(value);
-        match item(lit, list_key, errors) {
+        match item(lit, list_key, cx) {
             Some(item) => items.push(item),
             None => valid = false,
         }
@@ -651,11 +649,11 @@ fn parse_requirement<T>(
 }
 
 /// The inside of `owner(...)`: `param = ".."` (required) and `unless = ".."`.
-fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<OwnerKey> {
+fn parse_owner(key: &Ident, list: &MetaList, cx: &Ctxt) -> Option<OwnerKey> {
     let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
         Ok(metas) => metas,
         Err(error) => {
-            errors.push(error);
+            cx.push(error);
             return None;
         }
     };
@@ -667,27 +665,27 @@ fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<Owne
         let name = path.get_ident().map(|ident| ident.unraw().to_string());
         match name.as_deref() {
             Some("param") if param.is_some() => {
-                errors.spanned(path, "duplicate `owner` key `param`");
+                cx.spanned(path, "duplicate `owner` key `param`");
             }
-            Some("param") => match string_value(meta, "param = \"id\"", errors) {
+            Some("param") => match string_value(meta, "param = \"id\"", cx) {
                 Some(lit) if lit.value().is_empty() => {
-                    errors.spanned(&lit, "empty `owner` param; expected the name of a route path parameter, such as \"id\"");
+                    cx.spanned(&lit, "empty `owner` param; expected the name of a route path parameter, such as \"id\"");
                     valid = false;
                 }
                 Some(lit) => param = Some(lit),
                 None => valid = false,
             },
             Some("unless") if unless.is_some() => {
-                errors.spanned(path, "duplicate `owner` key `unless`");
+                cx.spanned(path, "duplicate `owner` key `unless`");
             }
             Some("unless") => {
-                let role = string_value(meta, "unless = \"admin\"", errors)
-                    .and_then(|lit| role_name(lit, "unless", errors));
+                let role = string_value(meta, "unless = \"admin\"", cx)
+                    .and_then(|lit| role_name(lit, "unless", cx));
                 valid &= role.is_some();
                 unless = Some(role);
             }
             _ => {
-                errors.spanned(
+                cx.spanned(
                     path,
                     format!(
                         "unknown `owner` key `{}`; expected `param` or `unless`",
@@ -700,7 +698,7 @@ fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<Owne
     }
     let Some(param) = param else {
         if valid {
-            errors.spanned(
+            cx.spanned(
                 key,
                 "`owner` needs `param = \"...\"`, the route path parameter that holds the owner's id: `owner(param = \"id\")`",
             );
@@ -714,11 +712,11 @@ fn parse_owner(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<Owne
 }
 
 /// The inside of `unvalidated(...)`: argument names, at least one, each once.
-fn parse_unvalidated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<UnvalidatedKey> {
+fn parse_unvalidated(key: &Ident, list: &MetaList, cx: &Ctxt) -> Option<UnvalidatedKey> {
     let names = match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
         Ok(names) => names,
         Err(error) => {
-            errors.push(syn::Error::new(
+            cx.push(syn::Error::new(
                 error.span(),
                 format!("`unvalidated` expects {UNVALIDATED_FORM}"),
             ));
@@ -726,7 +724,7 @@ fn parse_unvalidated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Optio
         }
     };
     if names.is_empty() {
-        errors.spanned(
+        cx.spanned(
             key,
             format!("`unvalidated` names no argument; it expects {UNVALIDATED_FORM}"),
         );
@@ -735,7 +733,7 @@ fn parse_unvalidated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Optio
     let mut unique: Vec<Ident> = Vec::new();
     for name in names {
         if unique.iter().any(|seen| seen.unraw() == name.unraw()) {
-            errors.spanned(
+            cx.spanned(
                 &name,
                 format!("`{}` is named twice in `unvalidated`", name.unraw()),
             );
@@ -751,11 +749,11 @@ const DEPRECATED_FORM: &str = "`deprecated(since = \"2026-01-01\")`, optionally 
 
 /// The inside of `deprecated(...)`: `since` (required), `sunset`, `link`,
 /// `sunset_link`, each once.
-fn parse_deprecated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option<DeprecatedKey> {
+fn parse_deprecated(key: &Ident, list: &MetaList, cx: &Ctxt) -> Option<DeprecatedKey> {
     let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
         Ok(metas) => metas,
         Err(error) => {
-            errors.push(syn::Error::new(
+            cx.push(syn::Error::new(
                 error.span(),
                 format!("`deprecated` expects {DEPRECATED_FORM}"),
             ));
@@ -776,7 +774,7 @@ fn parse_deprecated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option
             Some("link") => (None, Some(&mut link)),
             Some("sunset_link") => (None, Some(&mut sunset_link)),
             _ => {
-                errors.spanned(
+                cx.spanned(
                     path,
                     format!(
                         "unknown `deprecated` key `{}`; expected one of `since`, `sunset`, `link`, `sunset_link`",
@@ -790,7 +788,7 @@ fn parse_deprecated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option
         let already = date_slot.as_ref().is_some_and(|slot| slot.is_some())
             || link_slot.as_ref().is_some_and(|slot| slot.is_some());
         if already {
-            errors.spanned(
+            cx.spanned(
                 path,
                 format!("duplicate `deprecated` key `{}`", quote::quote!(#path)),
             );
@@ -800,13 +798,13 @@ fn parse_deprecated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option
             Some("link" | "sunset_link") => "link = \"https://docs.example.com/migrate\"",
             _ => "since = \"2026-01-01\"",
         };
-        let lit = string_value(meta, example, errors);
+        let lit = string_value(meta, example, cx);
         if let Some(slot) = date_slot {
             let key = name.as_deref().unwrap_or("since");
             let date = lit.and_then(|lit| match parse_date(&lit.value(), key) {
                 Ok(days) => Some(DateValue { lit, days }),
                 Err(message) => {
-                    errors.spanned(&lit, message);
+                    cx.spanned(&lit, message);
                     None
                 }
             });
@@ -817,7 +815,7 @@ fn parse_deprecated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option
             let link = lit.and_then(|lit| match check_link(&lit.value(), key) {
                 Ok(()) => Some(lit),
                 Err(message) => {
-                    errors.spanned(&lit, message);
+                    cx.spanned(&lit, message);
                     None
                 }
             });
@@ -827,7 +825,7 @@ fn parse_deprecated(key: &Ident, list: &MetaList, errors: &mut Errors) -> Option
     }
     let Some(since) = since else {
         if valid {
-            errors.spanned(
+            cx.spanned(
                 key,
                 "`deprecated` needs `since = \"YYYY-MM-DD\"`, the date the route was deprecated: `deprecated(since = \"2026-01-01\")`",
             );
@@ -1168,12 +1166,12 @@ pub(crate) enum Target {
 impl Target {
     /// Parses the item `#[secure]` is written on. `None` when it is not an
     /// item at all (rustc will report the syntax error).
-    pub(crate) fn parse(item: TokenStream, errors: &mut Errors) -> Option<Self> {
+    pub(crate) fn parse(item: TokenStream, cx: &Ctxt) -> Option<Self> {
         match syn::parse2::<Item>(item) {
-            Ok(Item::Fn(item)) => Some(Target::Handler(Box::new(Handler::new(item, errors)))),
+            Ok(Item::Fn(item)) => Some(Target::Handler(Box::new(Handler::new(item, cx)))),
             Ok(other) => Some(Target::NotAFunction(item_keyword_span(&other))),
             Err(error) => {
-                errors.push(error);
+                cx.push(error);
                 None
             }
         }
@@ -1200,7 +1198,7 @@ fn item_keyword_span(item: &Item) -> Span {
 
 impl Handler {
     /// Sorts the function's attributes and finds its route attribute(s).
-    fn new(mut item: ItemFn, errors: &mut Errors) -> Self {
+    fn new(mut item: ItemFn, cx: &Ctxt) -> Self {
         let mut outer_attrs = Vec::new();
         let mut inner_attrs = Vec::new();
         let mut routes = Vec::new();
@@ -1216,7 +1214,7 @@ impl Handler {
                     outer_attrs.push(attr);
                 }
                 Some(name) if ROUTE_ATTRIBUTES.contains(&name) => {
-                    routes.push(RouteAttr::new(attr, errors));
+                    routes.push(RouteAttr::new(attr, cx));
                 }
                 Some("routes") => multi_route = Some(attr),
                 _ => inner_attrs.push(attr),
@@ -1403,7 +1401,7 @@ fn type_args(segment: &syn::PathSegment) -> impl Iterator<Item = &Type> {
 
 impl RouteAttr {
     /// Splits a route attribute into its path literal and the other arguments.
-    fn new(attr: Attribute, errors: &mut Errors) -> Self {
+    fn new(attr: Attribute, cx: &Ctxt) -> Self {
         let split = |input: ParseStream| -> syn::Result<(LitStr, TokenStream)> {
             Ok((input.parse()?, input.parse()?))
         };
@@ -1416,7 +1414,7 @@ impl RouteAttr {
                     .last()
                     .map(|segment| segment.ident.to_string())
                     .unwrap_or_default();
-                errors.spanned(
+                cx.spanned(
                     &attr,
                     format!("expected the route path as a string literal: `#[{name}(\"/path\")]`"),
                 );

@@ -24,16 +24,16 @@ use crate::attr::{
     AuthMethods, Combinator, Handler, Replay, Requirement, Response, RoleName, SecureArgs, Target,
 };
 use crate::check;
-use crate::errors::Errors;
+use crate::ctxt::Ctxt;
 
 /// `#[secure(args)] item`: parse, check, expand; on any error, the item as
 /// written followed by one `compile_error!` per error.
 pub(crate) fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Errors::default();
-    let args = SecureArgs::parse(args, &mut errors);
-    let target = Target::parse(item.clone(), &mut errors);
-    check::check(args.as_ref(), target.as_ref(), &mut errors);
-    let expanded = errors.finish().and_then(|()| match (&args, &target) {
+    let cx = Ctxt::new();
+    let args = SecureArgs::parse(args, &cx);
+    let target = Target::parse(item.clone(), &cx);
+    check::check(args.as_ref(), target.as_ref(), &cx);
+    let expanded = cx.check().and_then(|()| match (&args, &target) {
         (Some(args), Some(Target::Handler(handler))) => expand(args, handler),
         // Unreachable: the checks record an error for every other case.
         _ => Err(syn::Error::new(
@@ -532,7 +532,7 @@ mod tests {
 
     use super::policy;
     use crate::attr::SecureArgs;
-    use crate::errors::Errors;
+    use crate::ctxt::Ctxt;
 
     /// The `Policy` of `#[secure(args)]` as a string, without spaces nor
     /// the prefixes `::secure_api::__private::` and `::core::option::Option::`.
@@ -541,9 +541,9 @@ mod tests {
             Ok(tokens) => tokens,
             Err(error) => panic!("{args}: {error}"),
         };
-        let mut errors = Errors::default();
-        let parsed = SecureArgs::parse(tokens, &mut errors);
-        if let Err(error) = errors.finish() {
+        let cx = Ctxt::new();
+        let parsed = SecureArgs::parse(tokens, &cx);
+        if let Err(error) = cx.check() {
             panic!("{args}: {error}");
         }
         let Some(parsed) = parsed else {

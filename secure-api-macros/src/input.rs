@@ -21,7 +21,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Generics, Meta, Token, Type};
 
-use crate::errors::Errors;
+use crate::ctxt::Ctxt;
 use crate::serde_attr::{self, Direction};
 
 /// `#[derive(Input)]` on `input`: parse, check, expand.
@@ -30,9 +30,9 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
     };
-    let mut errors = Errors::default();
-    let model = Container::parse(&input, &mut errors);
-    match (errors.finish(), model) {
+    let cx = Ctxt::new();
+    let model = Container::parse(&input, &cx);
+    match (cx.check(), model) {
         (Ok(()), Some(model)) => expand(&input, &model),
         // The impls too, when the struct could be read, so that the uses of
         // the type report nothing more.
@@ -75,13 +75,13 @@ struct Field<'a> {
 impl<'a> Container<'a> {
     /// Reads the struct; `None` for anything `validator` cannot derive
     /// `Validate` for (reported).
-    fn parse(input: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
+    fn parse(input: &'a DeriveInput, cx: &Ctxt) -> Option<Self> {
         let fields = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(fields) => Some(&fields.named),
                 Fields::Unit => None,
                 Fields::Unnamed(fields) => {
-                    errors.spanned(
+                    cx.spanned(
                         fields,
                         "`#[derive(Input)]` needs named fields, as `#[derive(validator::Validate)]` does: `struct NewCustomer { name: String }`",
                     );
@@ -89,14 +89,14 @@ impl<'a> Container<'a> {
                 }
             },
             Data::Enum(data) => {
-                errors.spanned(
+                cx.spanned(
                     data.enum_token,
                     "`#[derive(Input)]` can only be used on a struct with named fields, as `#[derive(validator::Validate)]`",
                 );
                 return None;
             }
             Data::Union(data) => {
-                errors.spanned(
+                cx.spanned(
                     data.union_token,
                     "`#[derive(Input)]` can only be used on a struct with named fields, as `#[derive(validator::Validate)]`",
                 );
@@ -114,7 +114,7 @@ impl<'a> Container<'a> {
                 let ident = field.ident.as_ref()?;
                 let field_serde = serde_attr::Field::from_attrs(&field.attrs);
                 if let Some(flatten) = field_serde.flatten {
-                    not_flattened(flatten, errors);
+                    not_flattened(flatten, cx);
                 }
                 let keys: Vec<String> = validate_keys(&field.attrs).collect();
                 let nested = nest_all || keys.iter().any(|key| key == "nested");
@@ -138,8 +138,8 @@ impl<'a> Container<'a> {
 /// that `serde_ignored` does not see into, so a member that neither struct
 /// declares would be dropped silently instead of refused (mass assignment,
 /// OWASP API3:2023).
-fn not_flattened(flatten: proc_macro2::Span, errors: &mut Errors) {
-    errors.at(
+fn not_flattened(flatten: proc_macro2::Span, cx: &Ctxt) {
+    cx.at(
         flatten,
         "`#[serde(flatten)]` cannot be used in a `#[derive(Input)]` struct: serde buffers a flattened field's members, so a member the request should not have could not be refused; declare the fields in this struct, or nest the other struct under its own member with `#[validate(nested)]`",
     );

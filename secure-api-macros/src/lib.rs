@@ -15,7 +15,7 @@
 
 mod attr;
 mod check;
-mod errors;
+mod ctxt;
 mod expand;
 mod input;
 mod redact;

@@ -19,7 +19,7 @@ use syn::{
 };
 
 use crate::attr::{RoleName, edit_distance, role_name, string_value};
-use crate::errors::Errors;
+use crate::ctxt::Ctxt;
 use crate::expand::role_expr;
 use crate::serde_attr::{self, Direction, RenameRule, Repr};
 
@@ -32,12 +32,12 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
     };
-    let mut errors = Errors::default();
-    let model = Container::parse(&input, &mut errors);
+    let cx = Ctxt::new();
+    let model = Container::parse(&input, &cx);
     if let Some(model) = &model {
-        check(model, &mut errors);
+        check(model, &cx);
     }
-    match (errors.finish(), model) {
+    match (cx.check(), model) {
         (Ok(()), Some(model)) => {
             let redact = expand_redact(&model);
             let debug = expand_debug(&model);
@@ -156,9 +156,9 @@ enum Action {
 
 impl<'a> Container<'a> {
     /// Reads the type; `None` for a union, reported.
-    fn parse(input: &'a DeriveInput, errors: &mut Errors) -> Option<Self> {
+    fn parse(input: &'a DeriveInput, cx: &Ctxt) -> Option<Self> {
         let body = match &input.data {
-            Data::Struct(data) => Body::Struct(Shape::parse(&data.fields, errors)),
+            Data::Struct(data) => Body::Struct(Shape::parse(&data.fields, cx)),
             Data::Enum(data) => Body::Enum(
                 data.variants
                     .iter()
@@ -166,12 +166,12 @@ impl<'a> Container<'a> {
                         ident: &variant.ident,
                         serde: serde_attr::Variant::from_attrs(&variant.attrs),
                         misplaced: redact_attrs(&variant.attrs).collect(),
-                        shape: Shape::parse(&variant.fields, errors),
+                        shape: Shape::parse(&variant.fields, cx),
                     })
                     .collect(),
             ),
             Data::Union(data) => {
-                errors.spanned(
+                cx.spanned(
                     data.union_token,
                     "`#[derive(Redact)]` cannot be used on a union; serde writes structs and enums, so derive it on one of those",
                 );
@@ -191,8 +191,8 @@ impl<'a> Container<'a> {
 
 impl<'a> Shape<'a> {
     /// Reads the fields and their `#[redact]`s.
-    fn parse(fields: &'a Fields, errors: &mut Errors) -> Self {
-        let parse_all = |errors: &mut Errors| -> Vec<Field<'a>> {
+    fn parse(fields: &'a Fields, cx: &Ctxt) -> Self {
+        let parse_all = |cx: &Ctxt| -> Vec<Field<'a>> {
             fields
                 .iter()
                 .map(|field| {
@@ -201,15 +201,15 @@ impl<'a> Shape<'a> {
                         ident: field.ident.as_ref(),
                         ty: &field.ty,
                         serde: serde_attr::Field::from_attrs(&field.attrs),
-                        rule: parse_rule(&attrs, errors),
+                        rule: parse_rule(&attrs, cx),
                         redact_attr: attrs.first().map(|attr| attr.path().span()),
                     }
                 })
                 .collect()
         };
         match fields {
-            Fields::Named(_) => Shape::Named(parse_all(errors)),
-            Fields::Unnamed(_) => Shape::Tuple(parse_all(errors)),
+            Fields::Named(_) => Shape::Named(parse_all(cx)),
+            Fields::Unnamed(_) => Shape::Tuple(parse_all(cx)),
             Fields::Unit => Shape::Unit,
         }
     }
@@ -265,7 +265,7 @@ fn redact_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
 /// The rule of a field's `#[redact(...)]` attributes (several are read as
 /// one list); `None` when there are none, or when one is malformed
 /// (reported).
-fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
+fn parse_rule(attrs: &[&Attribute], cx: &Ctxt) -> Option<Rule> {
     let first = attrs.first()?;
     let mut action: Option<(Action, Ident)> = None;
     let mut unless: Option<(Option<RoleName>, Ident)> = None;
@@ -276,7 +276,7 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
                 match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
                     Ok(metas) => metas,
                     Err(error) => {
-                        errors.push(error);
+                        cx.push(error);
                         valid = false;
                         continue;
                     }
@@ -285,7 +285,7 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
             _ => Punctuated::new(),
         };
         if metas.is_empty() {
-            errors.spanned(
+            cx.spanned(
                 attr,
                 "`#[redact]` needs `mask(last = N)` or `hide`, such as `#[redact(mask(last = 4))]` or `#[redact(hide, unless_role = \"admin\")]`",
             );
@@ -295,7 +295,7 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
         for meta in &metas {
             let path = meta.path();
             let Some(key) = path.get_ident() else {
-                errors.spanned(path, unknown_option(&quote!(#path).to_string()));
+                cx.spanned(path, unknown_option(&quote!(#path).to_string()));
                 valid = false;
                 continue;
             };
@@ -304,9 +304,9 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
                 "mask" | "hide" | "skip" => {
                     if let Some((_, previous)) = &action {
                         if *previous == name {
-                            errors.spanned(key, format!("duplicate `redact` option `{name}`"));
+                            cx.spanned(key, format!("duplicate `redact` option `{name}`"));
                         } else {
-                            errors.spanned(
+                            cx.spanned(
                                 key,
                                 format!("`{previous}` and `{name}` cannot be used together: a field is either masked (its last characters shown), hidden (removed) or skipped (left as it is); keep one"),
                             );
@@ -315,9 +315,9 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
                         continue;
                     }
                     let parsed = match name.as_str() {
-                        "mask" => parse_mask(meta, errors),
-                        "hide" => parse_flag(meta, Action::Hide, errors),
-                        _ => parse_flag(meta, Action::Skip, errors),
+                        "mask" => parse_mask(meta, cx),
+                        "hide" => parse_flag(meta, Action::Hide, cx),
+                        _ => parse_flag(meta, Action::Skip, cx),
                     };
                     match parsed {
                         Some(parsed) => action = Some((parsed, key.unraw())),
@@ -326,17 +326,17 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
                 }
                 "unless_role" => {
                     if unless.is_some() {
-                        errors.spanned(key, "duplicate `redact` option `unless_role`");
+                        cx.spanned(key, "duplicate `redact` option `unless_role`");
                         valid = false;
                         continue;
                     }
-                    let role = string_value(meta, "unless_role = \"admin\"", errors)
-                        .and_then(|lit| role_name(lit, "unless_role", errors));
+                    let role = string_value(meta, "unless_role = \"admin\"", cx)
+                        .and_then(|lit| role_name(lit, "unless_role", cx));
                     valid &= role.is_some();
                     unless = Some((role, key.unraw()));
                 }
                 _ => {
-                    errors.spanned(key, unknown_option(&name));
+                    cx.spanned(key, unknown_option(&name));
                     valid = false;
                 }
             }
@@ -344,7 +344,7 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
     }
     let Some((action, _)) = action else {
         if valid {
-            errors.spanned(
+            cx.spanned(
                 first,
                 "`#[redact]` needs `mask(last = N)` or `hide`; `unless_role` only says who sees the value in full, such as `#[redact(hide, unless_role = \"admin\")]`",
             );
@@ -352,7 +352,7 @@ fn parse_rule(attrs: &[&Attribute], errors: &mut Errors) -> Option<Rule> {
         return None;
     };
     if let (Action::Skip, Some((_, key))) = (action, &unless) {
-        errors.spanned(
+        cx.spanned(
             key,
             "`unless_role` has no meaning with `skip`: a skipped field is never redacted",
         );
@@ -385,15 +385,15 @@ const MASK_FORM: &str =
     "`mask(last = N)`, N the number of characters left visible, such as `mask(last = 4)`";
 
 /// `mask(last = N)`.
-fn parse_mask(meta: &Meta, errors: &mut Errors) -> Option<Action> {
+fn parse_mask(meta: &Meta, cx: &Ctxt) -> Option<Action> {
     let Meta::List(list) = meta else {
-        errors.spanned(meta, format!("`mask` needs `last`; expected {MASK_FORM}"));
+        cx.spanned(meta, format!("`mask` needs `last`; expected {MASK_FORM}"));
         return None;
     };
     let inner = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
         Ok(inner) => inner,
         Err(error) => {
-            errors.push(error);
+            cx.push(error);
             return None;
         }
     };
@@ -407,7 +407,7 @@ fn parse_mask(meta: &Meta, errors: &mut Errors) -> Option<Action> {
             .as_deref()
         {
             Some("last") if last.is_some() => {
-                errors.spanned(path, "duplicate `mask` option `last`");
+                cx.spanned(path, "duplicate `mask` option `last`");
                 valid = false;
             }
             Some("last") => match meta {
@@ -422,23 +422,22 @@ fn parse_mask(meta: &Meta, errors: &mut Errors) -> Option<Action> {
                             } else {
                                 "`last` is too large"
                             };
-                            errors.spanned(int, format!("{problem}: {MASK_FORM}"));
+                            cx.spanned(int, format!("{problem}: {MASK_FORM}"));
                             valid = false;
                         }
                     },
                     value => {
-                        errors
-                            .spanned(value, format!("`last` expects a whole number: {MASK_FORM}"));
+                        cx.spanned(value, format!("`last` expects a whole number: {MASK_FORM}"));
                         valid = false;
                     }
                 },
                 _ => {
-                    errors.spanned(meta, format!("`last` expects a whole number: {MASK_FORM}"));
+                    cx.spanned(meta, format!("`last` expects a whole number: {MASK_FORM}"));
                     valid = false;
                 }
             },
             _ => {
-                errors.spanned(
+                cx.spanned(
                     path,
                     format!(
                         "unknown `mask` option `{}`; expected {MASK_FORM}",
@@ -454,7 +453,7 @@ fn parse_mask(meta: &Meta, errors: &mut Errors) -> Option<Action> {
         Some(_) => None,
         None => {
             if valid {
-                errors.spanned(meta, format!("`mask` needs `last`; expected {MASK_FORM}"));
+                cx.spanned(meta, format!("`mask` needs `last`; expected {MASK_FORM}"));
             }
             None
         }
@@ -462,12 +461,12 @@ fn parse_mask(meta: &Meta, errors: &mut Errors) -> Option<Action> {
 }
 
 /// `hide` or `skip`, which take no value.
-fn parse_flag(meta: &Meta, action: Action, errors: &mut Errors) -> Option<Action> {
+fn parse_flag(meta: &Meta, action: Action, cx: &Ctxt) -> Option<Action> {
     if let Meta::Path(_) = meta {
         return Some(action);
     }
     let path = meta.path();
-    errors.spanned(
+    cx.spanned(
         meta,
         format!("`{0}` takes no value; write `{0}`", quote!(#path)),
     );
@@ -479,30 +478,30 @@ fn parse_flag(meta: &Meta, action: Action, errors: &mut Errors) -> Option<Action
 // ---------------------------------------------------------------------------
 
 /// Runs every rule, each recording its errors.
-fn check(container: &Container<'_>, errors: &mut Errors) {
-    redact_only_on_fields(container, errors);
-    no_derived_debug(container, errors);
-    written_as_itself(container, errors);
+fn check(container: &Container<'_>, cx: &Ctxt) {
+    redact_only_on_fields(container, cx);
+    no_derived_debug(container, cx);
+    written_as_itself(container, cx);
     match &container.body {
         Body::Struct(shape) => {
-            not_on_flattened(shape, errors);
-            serialize_with_needs_a_rule(shape, errors);
+            not_on_flattened(shape, cx);
+            serialize_with_needs_a_rule(shape, cx);
         }
         Body::Enum(variants) => {
             for variant in variants {
-                not_on_flattened(&variant.shape, errors);
-                serialize_with_needs_a_rule(&variant.shape, errors);
+                not_on_flattened(&variant.shape, cx);
+                serialize_with_needs_a_rule(&variant.shape, cx);
             }
-            not_in_untagged(container, variants, errors);
+            not_in_untagged(container, variants, cx);
         }
     }
 }
 
 /// This derive implements `Debug` itself, with the redacted fields masked;
 /// a derived `Debug` would print them in clear (and clash with it).
-fn no_derived_debug(container: &Container<'_>, errors: &mut Errors) {
+fn no_derived_debug(container: &Container<'_>, cx: &Ctxt) {
     if let Some(debug) = container.derives_debug {
-        errors.at(
+        cx.at(
             debug,
             "`#[derive(Redact)]` implements `Debug` itself, with masked fields masked and hidden fields printed `[REDACTED]`; remove `Debug` from this `#[derive]`",
         );
@@ -511,7 +510,7 @@ fn no_derived_debug(container: &Container<'_>, errors: &mut Errors) {
 
 /// Redaction finds members by the names this type's fields have in JSON;
 /// with `into`, `try_into` or `remote`, the JSON is another type's.
-fn written_as_itself(container: &Container<'_>, errors: &mut Errors) {
+fn written_as_itself(container: &Container<'_>, cx: &Ctxt) {
     let Some(key) = &container.serde.foreign_form else {
         return;
     };
@@ -523,19 +522,19 @@ fn written_as_itself(container: &Container<'_>, errors: &mut Errors) {
             container.ident.unraw()
         )
     };
-    errors.spanned(key, message);
+    cx.spanned(key, message);
 }
 
 /// A field written by `serialize_with` or `with` has the JSON the function
 /// chooses, which its type's own redaction may not recognise; the field
 /// must say what happens to it.
-fn serialize_with_needs_a_rule(shape: &Shape<'_>, errors: &mut Errors) {
+fn serialize_with_needs_a_rule(shape: &Shape<'_>, cx: &Ctxt) {
     for field in shape.fields() {
         // A field with a `#[redact]`, even one that did not parse, has been
         // told what happens to it.
         let told = field.redact_attr.is_some() || field.serde.skip.ser;
         if let (Some(key), false) = (&field.serde.serialize_with, told) {
-            errors.spanned(
+            cx.spanned(
                 key,
                 format!(
                     "a field written by `#[serde({key})]` needs `#[redact(...)]`: the function chooses its JSON, so the redaction of `{}` may not find its members; write `#[redact(skip)]` if it holds nothing sensitive, else `#[redact(mask(last = N))]` or `#[redact(hide)]`",
@@ -548,7 +547,7 @@ fn serialize_with_needs_a_rule(shape: &Shape<'_>, errors: &mut Errors) {
 
 /// `#[redact]` says what happens to a field's value; on a type or a variant
 /// it has no meaning.
-fn redact_only_on_fields(container: &Container<'_>, errors: &mut Errors) {
+fn redact_only_on_fields(container: &Container<'_>, cx: &Ctxt) {
     let variants = match &container.body {
         Body::Enum(variants) => variants.as_slice(),
         Body::Struct(_) => &[],
@@ -558,7 +557,7 @@ fn redact_only_on_fields(container: &Container<'_>, errors: &mut Errors) {
         .iter()
         .chain(variants.iter().flat_map(|variant| &variant.misplaced));
     for attr in misplaced {
-        errors.spanned(
+        cx.spanned(
             attr,
             "`#[redact]` goes on fields, not on types or variants: write it on each sensitive field",
         );
@@ -567,12 +566,12 @@ fn redact_only_on_fields(container: &Container<'_>, errors: &mut Errors) {
 
 /// A flattened field's members are merged into the parent object, so no
 /// one member holds its value: its own type says what to redact.
-fn not_on_flattened(shape: &Shape<'_>, errors: &mut Errors) {
+fn not_on_flattened(shape: &Shape<'_>, cx: &Ctxt) {
     for field in shape.fields() {
         if let (Some(attr), Some(_), false) =
             (field.redact_attr, field.serde.flatten, field.skipped())
         {
-            errors.at(
+            cx.at(
                 attr,
                 format!(
                     "a `#[serde(flatten)]` field cannot be masked or hidden: its members are merged into the parent object; put `#[redact]` on the fields of `{}` instead",
@@ -585,7 +584,7 @@ fn not_on_flattened(shape: &Shape<'_>, errors: &mut Errors) {
 
 /// The JSON of an untagged variant does not say which variant it is, so a
 /// field of it cannot be found reliably.
-fn not_in_untagged(container: &Container<'_>, variants: &[Variant<'_>], errors: &mut Errors) {
+fn not_in_untagged(container: &Container<'_>, variants: &[Variant<'_>], cx: &Ctxt) {
     let enum_untagged = matches!(container.serde.repr, Repr::Untagged);
     for variant in variants {
         if !enum_untagged && variant.serde.untagged.is_none() {
@@ -598,7 +597,7 @@ fn not_in_untagged(container: &Container<'_>, variants: &[Variant<'_>], errors: 
             .filter(|field| !field.skipped())
         {
             if let Some(attr) = field.redact_attr {
-                errors.at(
+                cx.at(
                     attr,
                     format!(
                         "a field of an untagged variant (`#[serde(untagged)]`) cannot be masked or hidden: its JSON does not say it is `{}`, so the field cannot be found; give the enum a tag (`#[serde(tag = \"type\")]`), or move the field into a struct that derives `Redact`",

@@ -15,7 +15,7 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Token};
 
-use crate::errors::Errors;
+use crate::ctxt::Ctxt;
 
 /// `roles! { ... }`: parse, check the hierarchy, expand. On error, one
 /// `compile_error!` per error, plus what still holds of the declaration
@@ -25,7 +25,7 @@ pub(crate) fn roles(input: TokenStream) -> TokenStream {
     if let Ok(undeclared) = Undeclared::parse.parse2(input.clone()) {
         return undeclared.expand();
     }
-    let mut errors = Errors::default();
+    let cx = Ctxt::new();
     let chains = match parse_chains.parse2(input) {
         Ok(chains) => chains,
         Err(error) => {
@@ -34,9 +34,9 @@ pub(crate) fn roles(input: TokenStream) -> TokenStream {
             return quote! { #error #stand_in };
         }
     };
-    let hierarchy = Hierarchy::build(&chains, &mut errors);
+    let hierarchy = Hierarchy::build(&chains, &cx);
     let expanded = hierarchy.expand();
-    match errors.finish() {
+    match cx.check() {
         Ok(()) => expanded,
         // The hierarchy without the rejected edges and names, so that the
         // handlers' role names are still checked and nothing else fails.
@@ -146,7 +146,7 @@ impl Hierarchy {
     /// Declares every role and edge in order, rejecting each edge that would
     /// close a cycle (so the hierarchy stays a DAG) and each name whose
     /// constant would clash with another's.
-    fn build(chains: &[Chain], errors: &mut Errors) -> Self {
+    fn build(chains: &[Chain], cx: &Ctxt) -> Self {
         let mut hierarchy = Hierarchy { roles: Vec::new() };
         let mut index_of: HashMap<String, usize> = HashMap::new();
         let mut const_names: HashMap<String, usize> = HashMap::new();
@@ -161,7 +161,7 @@ impl Hierarchy {
                         let clashes = match const_names.get(&const_name(&name)) {
                             Some(&other) => {
                                 let other = &hierarchy.roles[other].name;
-                                errors.spanned(
+                                cx.spanned(
                                     ident,
                                     format!("role `{name}` clashes with role `{other}`: both would be `roles::{}`; spell them alike or pick another name", const_name(&name)),
                                 );
@@ -186,16 +186,16 @@ impl Hierarchy {
                 let [(higher, _), (lower, lower_ident)] = pair else {
                     continue;
                 };
-                hierarchy.add_edge(*higher, *lower, lower_ident, errors);
+                hierarchy.add_edge(*higher, *lower, lower_ident, cx);
             }
         }
         hierarchy
     }
 
     /// Puts `higher` directly above `lower`, unless that closes a cycle.
-    fn add_edge(&mut self, higher: usize, lower: usize, at: &Ident, errors: &mut Errors) {
+    fn add_edge(&mut self, higher: usize, lower: usize, at: &Ident, cx: &Ctxt) {
         if higher == lower {
-            errors.spanned(
+            cx.spanned(
                 at,
                 format!("role `{}` cannot be above itself", self.roles[lower].name),
             );
@@ -209,7 +209,7 @@ impl Hierarchy {
                 .map(|&index| format!("`{}`", self.roles[index].name))
                 .collect();
             cycle.push(format!("`{}`", self.roles[lower].name));
-            errors.spanned(
+            cx.spanned(
                 at,
                 format!("cycle in the role hierarchy: {}; a role cannot be above a role that is above it", cycle.join(" > ")),
             );
@@ -381,7 +381,7 @@ mod tests {
     use proc_macro2::TokenStream;
     use syn::parse::Parser;
 
-    use super::{Errors, Hierarchy, parse_chains};
+    use super::{Ctxt, Hierarchy, parse_chains};
 
     /// The hierarchy of a declaration, and how many errors it had.
     fn build(declaration: &str) -> (Hierarchy, usize) {
@@ -393,10 +393,10 @@ mod tests {
             Ok(chains) => chains,
             Err(error) => panic!("{declaration}: {error}"),
         };
-        let mut errors = Errors::default();
-        let hierarchy = Hierarchy::build(&chains, &mut errors);
-        let count = errors
-            .finish()
+        let cx = Ctxt::new();
+        let hierarchy = Hierarchy::build(&chains, &cx);
+        let count = cx
+            .check()
             .err()
             .map_or(0, |error| error.into_iter().count());
         (hierarchy, count)
