@@ -8,9 +8,9 @@ use syn::spanned::Spanned;
 
 use crate::attr::{
     API_KEY_ROLES, AuthMethods, Handler, ROLES, RequirementKeys, SCOPES, SecureArgs, Target,
-    path_params,
 };
 use crate::ctxt::Ctxt;
+use crate::grammar::{MAX_REFILL_SECS, path_params};
 
 /// The most arguments a handler may take: actix-web implements `FromRequest`
 /// for tuples of up to 16 extractors.
@@ -68,9 +68,9 @@ fn rate_options_need_a_rate(args: &SecureArgs, cx: &Ctxt) {
 }
 
 /// governor counts time in u64 nanoseconds: a burst that takes more than
-/// 100 years to refill (`window / count × burst`) would overflow it.
+/// 100 years ([`MAX_REFILL_SECS`]) to refill (`window / count × burst`)
+/// would overflow it.
 fn quota_refills_in_time(args: &SecureArgs, cx: &Ctxt) {
-    const MAX_REFILL_SECS: u128 = 100 * 365 * 24 * 60 * 60;
     let Some(rate) = &args.rate else { return };
     let burst = u128::from(args.burst.unwrap_or(rate.count));
     let refill = u128::from(rate.window_secs) * burst / u128::from(rate.count.max(1));

@@ -21,10 +21,13 @@ use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
 
 use crate::attr::{
-    AuthMethods, Combinator, Handler, Replay, Requirement, Response, RoleName, SecureArgs, Target,
+    AuthMethods, Combinator, Handler, Replay, Requirement, Response, SecureArgs, Target,
 };
+use crate::attr_parsing::RoleName;
 use crate::check;
 use crate::ctxt::Ctxt;
+use crate::grammar::imf_fixdate;
+use crate::tokens::role_expr;
 
 /// `#[secure(args)] item`: parse, check, expand; on any error, the item as
 /// written followed by one `compile_error!` per error.
@@ -459,7 +462,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             let sunset = match &deprecated.sunset {
                 Some(sunset) => {
                     let at = seconds(sunset);
-                    let http_date = crate::attr::imf_fixdate(&sunset.lit.value(), sunset.days);
+                    let http_date = imf_fixdate(&sunset.lit.value(), sunset.days);
                     quote! {
                         ::core::option::Option::Some(::secure_api::__private::Sunset { at: #at, http_date: #http_date })
                     }
@@ -515,14 +518,6 @@ fn any_or_all<T>(
         Combinator::Any => quote! { #ty::AnyOf(&[#(#items),*]) },
         Combinator::All => quote! { #ty::AllOf(&[#(#items),*]) },
     }
-}
-
-/// The `Role` constant named by a role literal. `roles!` defines
-/// `__secure_api_role!` with one arm per declared role; the user's own
-/// literal is passed in, so that rustc reports an undeclared role at it.
-pub(crate) fn role_expr(role: &RoleName) -> TokenStream {
-    let lit = &role.lit;
-    quote_spanned! {lit.span()=> crate::__secure_api_role!(#lit) }
 }
 
 #[cfg(test)]

@@ -14,13 +14,16 @@
 //! `compile_error!` per mistake, each pointing at the offending token.
 
 mod attr;
+mod attr_parsing;
 mod check;
 mod ctxt;
 mod expand;
+mod grammar;
 mod input;
 mod redact;
 mod roles;
 mod serde_attr;
+mod tokens;
 
 use proc_macro::TokenStream;
 

@@ -18,10 +18,10 @@ use syn::{
     parse_quote,
 };
 
-use crate::attr::{RoleName, edit_distance, role_name, string_value};
+use crate::attr_parsing::{RoleName, closest, role_name, string_value};
 use crate::ctxt::Ctxt;
-use crate::expand::role_expr;
 use crate::serde_attr::{self, Direction, RenameRule, Repr};
+use crate::tokens::role_expr;
 
 /// The options of `#[redact(...)]`, for messages.
 const OPTIONS: &[&str] = &["mask", "hide", "skip", "unless_role"];
@@ -370,11 +370,7 @@ fn unknown_option(option: &str) -> String {
     let mut message = format!(
         "unknown `redact` option `{option}`; expected `mask(last = N)`, `hide`, `skip` or `unless_role = \"...\"`"
     );
-    let closest = OPTIONS
-        .iter()
-        .map(|known| (edit_distance(option, known), known))
-        .min_by_key(|(distance, _)| *distance);
-    if let Some((1..=2, close)) = closest {
+    if let Some(close) = closest(option, OPTIONS) {
         message = format!("{message} (did you mean `{close}`?)");
     }
     message
