@@ -13,15 +13,13 @@
 //! `input.rs`). On error the item is emitted as written, followed by one
 //! `compile_error!` per mistake, each pointing at the offending token.
 
-mod attr;
 mod attr_parsing;
-mod check;
 mod ctxt;
-mod expand;
 mod grammar;
 mod input;
 mod redact;
 mod roles;
+mod secure;
 mod serde_attr;
 mod tokens;
 
@@ -276,7 +274,7 @@ use proc_macro::TokenStream;
 /// (RFC 9110 §15.5.6), from the `secure_api::Security` middleware.
 #[proc_macro_attribute]
 pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::secure(args.into(), item.into()).into()
+    secure::expand(args.into(), item.into()).into()
 }
 
 /// Derives `secure_api::Redact` and `Debug`: the type's sensitive fields are

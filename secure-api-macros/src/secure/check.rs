@@ -6,11 +6,14 @@ use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
-use crate::attr::{
-    API_KEY_ROLES, AuthMethods, Handler, ROLES, RequirementKeys, SCOPES, SecureArgs, Target,
-};
 use crate::ctxt::Ctxt;
 use crate::grammar::{MAX_REFILL_SECS, path_params};
+
+use super::attr::{
+    API_KEY_ROLES, AcceptedCredentials, ROLES, RateKeyKind, RequirementKeys, SCOPES, Secure,
+    SecureArgs,
+};
+use super::handler::{Handler, Target};
 
 /// The most arguments a handler may take: actix-web implements `FromRequest`
 /// for tuples of up to 16 extractors.
@@ -19,7 +22,8 @@ pub(crate) const MAX_ARGS: usize = 16;
 /// Runs every rule. `args` is `None` when the attribute did not even parse,
 /// `target` when the item did not: the rules that need them are skipped,
 /// the others still run.
-pub(crate) fn check(args: Option<&SecureArgs>, target: Option<&Target>, cx: &Ctxt) {
+pub(crate) fn check(cx: &Ctxt, secure: &Secure) {
+    let (args, target) = (secure.args.as_ref(), secure.target.as_ref());
     if let Some(args) = args {
         no_duplicate_keys(args, cx);
         one_or_list(args, cx);
@@ -87,7 +91,7 @@ fn quota_refills_in_time(args: &SecureArgs, cx: &Ctxt) {
 /// A `public` route has no principal to key a bucket by.
 fn public_is_limited_by_ip(args: &SecureArgs, cx: &Ctxt) {
     if args.public.is_some()
-        && matches!(args.rate_key, Some(crate::attr::RateKeyKind::Principal))
+        && matches!(args.rate_key, Some(RateKeyKind::Principal))
         && let Some(index) = position(args, "rate_key")
     {
         cx.spanned(
@@ -168,10 +172,10 @@ fn has_requirement(args: &SecureArgs) -> bool {
 
 /// The credentials the route accepts: `auth`, JWT when absent; `None` when
 /// `auth` is written with an invalid value (already reported).
-fn auth_methods(args: &SecureArgs) -> Option<AuthMethods> {
+fn accepted_credentials(args: &SecureArgs) -> Option<AcceptedCredentials> {
     match (args.auth, position(args, "auth")) {
         (Some(auth), _) => Some(auth),
-        (None, None) => Some(AuthMethods::Jwt),
+        (None, None) => Some(AcceptedCredentials::Jwt),
         (None, Some(_)) => None,
     }
 }
@@ -217,15 +221,15 @@ fn public_authenticates_no_one(args: &SecureArgs, cx: &Ctxt) {
 /// `api_key_role` states who may call with an API key when that differs
 /// from who may call with a JWT: the route must accept both.
 fn api_key_roles_need_both_credentials(args: &SecureArgs, cx: &Ctxt) {
-    let auth = auth_methods(args);
-    if position(args, "public").is_some() || matches!(auth, Some(AuthMethods::Any) | None) {
+    let auth = accepted_credentials(args);
+    if position(args, "public").is_some() || matches!(auth, Some(AcceptedCredentials::Any) | None) {
         return;
     }
     for (key, instead) in [("api_key_role", "role"), ("api_key_roles", "roles")] {
         let Some(index) = position(args, key) else {
             continue;
         };
-        let why = if auth == Some(AuthMethods::ApiKey) {
+        let why = if auth == Some(AcceptedCredentials::ApiKey) {
             format!("with `auth = \"api_key\"` every caller has an API key, so use `{instead}`")
         } else {
             format!(
@@ -245,7 +249,7 @@ fn api_key_roles_need_a_jwt_requirement(args: &SecureArgs, cx: &Ctxt) {
     if args.has_unknown_key
         || has_requirement(args)
         || position(args, "public").is_some()
-        || auth_methods(args) != Some(AuthMethods::Any)
+        || accepted_credentials(args) != Some(AcceptedCredentials::Any)
     {
         return;
     }
@@ -265,10 +269,10 @@ fn replay_needs_jwt_only(args: &SecureArgs, cx: &Ctxt) {
     if position(args, "public").is_some() {
         return;
     }
-    let auth = match auth_methods(args) {
-        Some(AuthMethods::ApiKey) => "api_key",
-        Some(AuthMethods::Any) => "any",
-        Some(AuthMethods::Jwt) | None => return,
+    let auth = match accepted_credentials(args) {
+        Some(AcceptedCredentials::ApiKey) => "api_key",
+        Some(AcceptedCredentials::Any) => "any",
+        Some(AcceptedCredentials::Jwt) | None => return,
     };
     if let Some(index) = position(args, "replay") {
         cx.spanned(
