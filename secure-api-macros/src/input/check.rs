@@ -11,6 +11,8 @@ pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
     not_flattened(container, cx);
 }
 
+/// No field is `#[serde(flatten)]`.
+///
 /// serde reads the members of a `#[serde(flatten)]` field through a buffer
 /// that `serde_ignored` does not see into, so a member that neither struct
 /// declares would be dropped silently instead of refused (mass assignment,

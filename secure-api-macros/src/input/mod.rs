@@ -26,7 +26,7 @@ use crate::ctxt::Ctxt;
 /// `#[derive(Input)]` on `input`: parse, check, expand. On error, one
 /// `compile_error!` per mistake, then the impls when the struct could be
 /// read, so that the uses of the type report nothing more.
-pub(crate) fn derive(input: TokenStream) -> TokenStream {
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let input = match syn::parse2::<DeriveInput>(input) {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
@@ -53,7 +53,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
 mod tests {
     use proc_macro2::TokenStream;
 
-    use super::derive;
+    use super::expand as derive;
 
     /// The expansion of `#[derive(Input)]` on `item`, as text.
     fn expand(item: &str) -> String {

@@ -31,6 +31,8 @@ pub(crate) fn check(cx: &Ctxt, container: &Container<'_>) {
     }
 }
 
+/// The type does not also derive `Debug`.
+///
 /// This derive implements `Debug` itself, with the redacted fields masked;
 /// a derived `Debug` would print them in clear (and clash with it).
 fn no_derived_debug(container: &Container<'_>, cx: &Ctxt) {
@@ -42,6 +44,8 @@ fn no_derived_debug(container: &Container<'_>, cx: &Ctxt) {
     }
 }
 
+/// Serde writes the type itself (no `into`, `try_into` or `remote`).
+///
 /// Redaction finds members by the names this type's fields have in JSON;
 /// with `into`, `try_into` or `remote`, the JSON is another type's.
 fn written_as_itself(container: &Container<'_>, cx: &Ctxt) {
@@ -59,6 +63,8 @@ fn written_as_itself(container: &Container<'_>, cx: &Ctxt) {
     cx.spanned(key, message);
 }
 
+/// A field written by `serialize_with` or `with` has a `#[redact]`.
+///
 /// A field written by `serialize_with` or `with` has the JSON the function
 /// chooses, which its type's own redaction may not recognise; the field
 /// must say what happens to it.
@@ -79,6 +85,8 @@ fn serialize_with_needs_a_rule(members: &Members<'_>, cx: &Ctxt) {
     }
 }
 
+/// `#[redact]` is written on fields only.
+///
 /// `#[redact]` says what happens to a field's value; on a type or a variant
 /// it has no meaning.
 fn redact_only_on_fields(container: &Container<'_>, cx: &Ctxt) {
@@ -98,6 +106,8 @@ fn redact_only_on_fields(container: &Container<'_>, cx: &Ctxt) {
     }
 }
 
+/// A `#[serde(flatten)]` field is not masked or hidden.
+///
 /// A flattened field's members are merged into the parent object, so no
 /// one member holds its value: its own type says what to redact.
 fn not_on_flattened(members: &Members<'_>, cx: &Ctxt) {
@@ -116,6 +126,8 @@ fn not_on_flattened(members: &Members<'_>, cx: &Ctxt) {
     }
 }
 
+/// No field of an untagged variant is masked or hidden.
+///
 /// The JSON of an untagged variant does not say which variant it is, so a
 /// field of it cannot be found reliably.
 fn not_in_untagged(container: &Container<'_>, variants: &[Variant<'_>], cx: &Ctxt) {

@@ -20,7 +20,7 @@ use crate::ctxt::Ctxt;
 
 /// `#[derive(Redact)]` on `input`: parse, check, expand. On error, one
 /// `compile_error!` per mistake, then stand-in impls.
-pub(crate) fn derive(input: TokenStream) -> TokenStream {
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let input = match syn::parse2::<DeriveInput>(input) {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
@@ -46,7 +46,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
 mod tests {
     use proc_macro2::TokenStream;
 
-    use super::derive;
+    use super::expand as derive;
 
     /// The expansion of `#[derive(Redact)]` on `item`, as text.
     fn expand(item: &str) -> String {

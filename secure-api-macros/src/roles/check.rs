@@ -32,6 +32,8 @@ pub(crate) fn check(cx: &Ctxt, roles: &Roles) {
     }
 }
 
+/// No two roles have the same constant.
+///
 /// Each role is a constant of the `roles` module: two names that differ only
 /// in case would be the same constant.
 fn constants_do_not_clash(cx: &Ctxt, declaration: &Declaration, role: &Role) {
@@ -62,6 +64,8 @@ fn not_above_itself(cx: &Ctxt, declaration: &Declaration, edge: &Edge) {
     }
 }
 
+/// No edge closes a cycle.
+///
 /// The hierarchy is a DAG: an edge may not put a role above a role that is
 /// already above it.
 fn closes_no_cycle(

@@ -24,7 +24,7 @@ use crate::ctxt::Ctxt;
 /// `compile_error!` per error, plus what still holds of the declaration
 /// (or a stand-in when it does not parse), so that the crate's `#[secure]`
 /// handlers report no follow-on errors.
-pub(crate) fn roles(input: TokenStream) -> TokenStream {
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let model = attr::parse(&cx, input);
     if let Some(model) = &model {

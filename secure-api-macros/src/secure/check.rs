@@ -71,6 +71,8 @@ fn rate_options_need_a_rate(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// A quota refills its burst within 100 years.
+///
 /// governor counts time in u64 nanoseconds: a burst that takes more than
 /// 100 years ([`MAX_REFILL_SECS`]) to refill (`window / count × burst`)
 /// would overflow it.
@@ -101,6 +103,8 @@ fn public_is_limited_by_ip(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// A `deprecated` sunset is not earlier than its `since`.
+///
 /// A route is deprecated before it is retired: its sunset is not earlier
 /// than its deprecation (RFC 8594 §3, RFC 9745 §2).
 fn sunset_not_before_since(args: &SecureArgs, cx: &Ctxt) {
@@ -142,6 +146,8 @@ fn no_duplicate_keys(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// A requirement is written with its one-value key or its list key, not both.
+///
 /// `role` and `roles` say the same thing twice: one role, or a list. The
 /// same goes for `scope` and `scopes`, `api_key_role` and `api_key_roles`.
 fn one_or_list(args: &SecureArgs, cx: &Ctxt) {
@@ -180,6 +186,8 @@ fn accepted_credentials(args: &SecureArgs) -> Option<AcceptedCredentials> {
     }
 }
 
+/// Every handler states who may call it.
+///
 /// Deny by default: every handler states who may call it, even when that
 /// is everyone. `api_key_role` alone is reported by its own rules.
 fn access_is_stated(args: &SecureArgs, cx: &Ctxt) {
@@ -195,6 +203,8 @@ fn access_is_stated(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// `public` comes with no key about the caller's credentials.
+///
 /// `public` means no authentication: no credential is read, so nothing
 /// about one can be required.
 fn public_authenticates_no_one(args: &SecureArgs, cx: &Ctxt) {
@@ -218,6 +228,8 @@ fn public_authenticates_no_one(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// `api_key_role(s)` needs `auth = "any"`.
+///
 /// `api_key_role` states who may call with an API key when that differs
 /// from who may call with a JWT: the route must accept both.
 fn api_key_roles_need_both_credentials(args: &SecureArgs, cx: &Ctxt) {
@@ -243,6 +255,8 @@ fn api_key_roles_need_both_credentials(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// With `api_key_role(s)`, a requirement for JWT callers is stated too.
+///
 /// With `api_key_role`, `role(s)` and `scope(s)` apply to JWT callers only:
 /// without either, a JWT caller would need nothing at all.
 fn api_key_roles_need_a_jwt_requirement(args: &SecureArgs, cx: &Ctxt) {
@@ -263,6 +277,8 @@ fn api_key_roles_need_a_jwt_requirement(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// `replay` is used on routes that accept JWTs only.
+///
 /// `replay = "jti"` remembers the `jti` claim of each JWT; API keys carry no
 /// `jti`, so a route that accepts them cannot refuse a replay.
 fn replay_needs_jwt_only(args: &SecureArgs, cx: &Ctxt) {
@@ -282,6 +298,8 @@ fn replay_needs_jwt_only(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// `owner` is not used with `public`.
+///
 /// `owner` compares the caller's identity with a path parameter, so the
 /// route must authenticate.
 fn public_has_no_owner(args: &SecureArgs, cx: &Ctxt) {
@@ -293,6 +311,8 @@ fn public_has_no_owner(args: &SecureArgs, cx: &Ctxt) {
     }
 }
 
+/// The `owner` param is a parameter of the route path.
+///
 /// The `owner` param must name a parameter of the route path, or the check
 /// could never pass.
 fn owner_param_in_route(args: &SecureArgs, handler: &Handler, cx: &Ctxt) {
@@ -322,6 +342,8 @@ fn owner_param_in_route(args: &SecureArgs, handler: &Handler, cx: &Ctxt) {
     );
 }
 
+/// Each name in `unvalidated(...)` is a validated argument.
+///
 /// Each name in `unvalidated(...)` is an argument that would otherwise be
 /// validated: opting out of nothing is a mistake, most likely a typo.
 fn unvalidated_names_inputs(args: &SecureArgs, handler: &Handler, cx: &Ctxt) {
@@ -376,6 +398,8 @@ fn is_a_function(keyword: Span, cx: &Ctxt) {
     );
 }
 
+/// The handler is an `async fn`.
+///
 /// actix-web handlers are `async fn`, and the checks run before the handler
 /// is awaited.
 fn is_async(handler: &Handler, cx: &Ctxt) {
@@ -387,6 +411,8 @@ fn is_async(handler: &Handler, cx: &Ctxt) {
     }
 }
 
+/// The handler has no generic parameters.
+///
 /// A route serves one concrete function; generic parameters could not be
 /// inferred by actix-web.
 fn not_generic(handler: &Handler, cx: &Ctxt) {
@@ -424,6 +450,8 @@ fn at_most_max_args(handler: &Handler, cx: &Ctxt) {
     }
 }
 
+/// The handler declares a return type.
+///
 /// A handler answers the request: without a return type it returns `()`,
 /// which is no response (actix-web's route macros have the same rule).
 fn returns_a_response(handler: &Handler, cx: &Ctxt) {
@@ -435,6 +463,8 @@ fn returns_a_response(handler: &Handler, cx: &Ctxt) {
     }
 }
 
+/// Exactly one route attribute follows `#[secure]`.
+///
 /// `#[secure]` rewrites the route attribute, so it must see exactly one
 /// below itself. Written below the route attribute, it sees none: actix-web's
 /// macro has already expanded and moved the function.
