@@ -6,21 +6,25 @@
 //! code they generate names only `::secure_api::__private`, so `secure-api`
 //! must be a dependency.
 //!
-//! Each macro parses its input into a typed model that keeps the user's
-//! tokens (`attr.rs`; `serde_attr.rs` for what serde names members and
-//! variants), checks every rule and collects every error (`check.rs`), then
-//! generates code (`expand.rs`, `roles.rs`; the derives in `redact.rs` and
-//! `input.rs`). On error the item is emitted as written, followed by one
+//! Each macro has its folder (`secure/`, `redact/`, `input/`, `roles/`), and
+//! each folder the same shape: `mod.rs` drives, `attr.rs` parses the input
+//! into a typed model that keeps the user's tokens, `check.rs` checks every
+//! rule and collects every error in the context (`ctxt.rs`), `expand.rs`
+//! generates code. They share the value grammar (`grammar.rs`), the meta
+//! helpers (`attr_parsing.rs`), what serde names members and variants
+//! (`serde_attr.rs`) and the code several macros generate (`tokens.rs`). On
+//! error the item is emitted as written (or a stand-in), with one
 //! `compile_error!` per mistake, each pointing at the offending token.
 
-mod attr;
-mod check;
-mod errors;
-mod expand;
+mod attr_parsing;
+mod ctxt;
+mod grammar;
 mod input;
 mod redact;
 mod roles;
+mod secure;
 mod serde_attr;
+mod tokens;
 
 use proc_macro::TokenStream;
 
@@ -273,7 +277,7 @@ use proc_macro::TokenStream;
 /// (RFC 9110 §15.5.6), from the `secure_api::Security` middleware.
 #[proc_macro_attribute]
 pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::secure(args.into(), item.into()).into()
+    secure::expand(args.into(), item.into()).into()
 }
 
 /// Derives `secure_api::Redact` and `Debug`: the type's sensitive fields are
@@ -398,7 +402,7 @@ pub fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
 /// type.
 #[proc_macro_derive(Redact, attributes(redact))]
 pub fn derive_redact(input: TokenStream) -> TokenStream {
-    redact::derive(input.into()).into()
+    redact::expand(input.into()).into()
 }
 
 /// Derives `secure_api::Input`: the errors `validator` finds in a request
@@ -470,7 +474,7 @@ pub fn derive_redact(input: TokenStream) -> TokenStream {
 /// `secure_api::Input` but not `validator::Validate`").
 #[proc_macro_derive(Input)]
 pub fn derive_input(input: TokenStream) -> TokenStream {
-    input::derive(input.into()).into()
+    input::expand(input.into()).into()
 }
 
 /// Declares the application's roles and their hierarchy.
@@ -518,5 +522,5 @@ pub fn derive_input(input: TokenStream) -> TokenStream {
 /// of the API.
 #[proc_macro]
 pub fn roles(input: TokenStream) -> TokenStream {
-    roles::roles(input.into()).into()
+    roles::expand(input.into()).into()
 }

@@ -20,35 +20,31 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
 
-use crate::attr::{
-    AuthMethods, Combinator, Handler, Replay, Requirement, Response, RoleName, SecureArgs, Target,
-};
-use crate::check;
-use crate::errors::Errors;
+use crate::attr_parsing::RoleName;
+use crate::grammar::imf_fixdate;
+use crate::tokens::role_expr;
 
-/// `#[secure(args)] item`: parse, check, expand; on any error, the item as
-/// written followed by one `compile_error!` per error.
-pub(crate) fn secure(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Errors::default();
-    let args = SecureArgs::parse(args, &mut errors);
-    let target = Target::parse(item.clone(), &mut errors);
-    check::check(args.as_ref(), target.as_ref(), &mut errors);
-    let expanded = errors.finish().and_then(|()| match (&args, &target) {
-        (Some(args), Some(Target::Handler(handler))) => expand(args, handler),
+use super::attr::{
+    AcceptedCredentials, Combinator, DateValue, RateKeyKind, Replay, Requirement, Secure,
+    SecureArgs,
+};
+use super::handler::{Handler, Response, RouteAttr, Target};
+
+/// The expansion of a checked `#[secure]`. An error only when the checks
+/// let through what cannot be expanded (unreachable).
+pub(crate) fn expand(secure: &Secure) -> syn::Result<TokenStream> {
+    match (&secure.args, &secure.target) {
+        (Some(args), Some(Target::Handler(handler))) => expand_handler(args, handler),
         // Unreachable: the checks record an error for every other case.
         _ => Err(syn::Error::new(
             Span::call_site(),
             "`#[secure]` could not read this item",
         )),
-    });
-    expanded.unwrap_or_else(|error| {
-        let error = error.to_compile_error();
-        quote! { #item #error }
-    })
+    }
 }
 
 /// The expansion of a checked handler.
-fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
+fn expand_handler(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
     let [route] = handler.routes.as_slice() else {
         return Err(syn::Error::new(
             Span::call_site(),
@@ -79,10 +75,10 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
     // The route attribute, its path rewritten when a version prefixes it,
     // `#[get]` made `#[route]` for GET and HEAD, and the resource named
     // after the handler (as actix-web does) unless it names itself.
-    let shape = RouteShape::of(route, &name_str);
-    let route_attr = shape.attribute(route, &served);
-    let resource_name = &shape.resource_name;
-    let methods = &shape.methods;
+    let form = RouteForm::of(route, &name_str);
+    let route_attr = form.attribute(route, &served);
+    let resource_name = &form.resource_name;
+    let methods = &form.methods;
 
     // The user's function, renamed, with its own signature and body.
     let inner = Ident::new("__secure_handler", Span::call_site());
@@ -242,7 +238,7 @@ fn expand(args: &SecureArgs, handler: &Handler) -> syn::Result<TokenStream> {
 
 /// What the route attribute says: the methods it serves and the resource's
 /// name.
-struct RouteShape {
+struct RouteForm {
     /// The attribute's macro (`get`, `route`, ...), its last path segment.
     kind: String,
     /// The methods served, upper case; `GET` comes with `HEAD`.
@@ -255,9 +251,9 @@ struct RouteShape {
     add_head: bool,
 }
 
-impl RouteShape {
+impl RouteForm {
     /// Reads the route attribute `route` of the handler `handler_name`.
-    fn of(route: &crate::attr::RouteAttr, handler_name: &str) -> Self {
+    fn of(route: &RouteAttr, handler_name: &str) -> Self {
         let kind = route
             .attr
             .path()
@@ -318,7 +314,7 @@ impl RouteShape {
     }
 
     /// The route attribute to emit, serving `served`.
-    fn attribute(&self, route: &crate::attr::RouteAttr, served: &LitStr) -> TokenStream {
+    fn attribute(&self, route: &RouteAttr, served: &LitStr) -> TokenStream {
         // The other arguments, without a trailing comma.
         let mut rest: Vec<proc_macro2::TokenTree> = route.rest.clone().into_iter().collect();
         if matches!(rest.last(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == ',') {
@@ -383,10 +379,10 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
         // Unreachable after the checks; denying everyone is the safe answer.
         (None, None, None) => quote! { ::secure_api::__private::Access::AllOf(&[]) },
     };
-    let auth = match args.auth.unwrap_or(AuthMethods::Jwt) {
-        AuthMethods::Jwt => quote! { ::secure_api::__private::AcceptedCredentials::Jwt },
-        AuthMethods::ApiKey => quote! { ::secure_api::__private::AcceptedCredentials::ApiKey },
-        AuthMethods::Any => quote! { ::secure_api::__private::AcceptedCredentials::Any },
+    let auth = match args.auth.unwrap_or(AcceptedCredentials::Jwt) {
+        AcceptedCredentials::Jwt => quote! { ::secure_api::__private::AcceptedCredentials::Jwt },
+        AcceptedCredentials::ApiKey => quote! { ::secure_api::__private::AcceptedCredentials::ApiKey },
+        AcceptedCredentials::Any => quote! { ::secure_api::__private::AcceptedCredentials::Any },
     };
     let api_key_access = match &args.api_key_roles {
         Some(roles) => {
@@ -433,8 +429,8 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
         None => quote! { ::core::option::Option::None },
     };
     let rate_key = match &args.rate_key {
-        Some(crate::attr::RateKeyKind::Ip) => quote! { ::secure_api::__private::RateKeyKind::Ip },
-        Some(crate::attr::RateKeyKind::Principal) => {
+        Some(RateKeyKind::Ip) => quote! { ::secure_api::__private::RateKeyKind::Ip },
+        Some(RateKeyKind::Principal) => {
             quote! { ::secure_api::__private::RateKeyKind::Principal }
         }
         None => quote! { ::secure_api::__private::RateKeyKind::Auto },
@@ -448,9 +444,8 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
     };
     let deprecation = match &args.deprecated {
         Some(deprecated) => {
-            let seconds = |date: &crate::attr::DateValue| {
-                proc_macro2::Literal::i64_unsuffixed(date.days * 86_400)
-            };
+            let seconds =
+                |date: &DateValue| proc_macro2::Literal::i64_unsuffixed(date.days * 86_400);
             let some_str = |lit: Option<&LitStr>| match lit {
                 Some(lit) => quote! { ::core::option::Option::Some(#lit) },
                 None => quote! { ::core::option::Option::None },
@@ -459,7 +454,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             let sunset = match &deprecated.sunset {
                 Some(sunset) => {
                     let at = seconds(sunset);
-                    let http_date = crate::attr::imf_fixdate(&sunset.lit.value(), sunset.days);
+                    let http_date = imf_fixdate(&sunset.lit.value(), sunset.days);
                     quote! {
                         ::core::option::Option::Some(::secure_api::__private::Sunset { at: #at, http_date: #http_date })
                     }
@@ -517,22 +512,14 @@ fn any_or_all<T>(
     }
 }
 
-/// The `Role` constant named by a role literal. `roles!` defines
-/// `__secure_api_role!` with one arm per declared role; the user's own
-/// literal is passed in, so that rustc reports an undeclared role at it.
-pub(crate) fn role_expr(role: &RoleName) -> TokenStream {
-    let lit = &role.lit;
-    quote_spanned! {lit.span()=> crate::__secure_api_role!(#lit) }
-}
-
 #[cfg(test)]
 mod tests {
     use proc_macro2::{Span, TokenStream};
     use syn::LitStr;
 
     use super::policy;
-    use crate::attr::SecureArgs;
-    use crate::errors::Errors;
+    use crate::ctxt::Ctxt;
+    use crate::secure::attr::SecureArgs;
 
     /// The `Policy` of `#[secure(args)]` as a string, without spaces nor
     /// the prefixes `::secure_api::__private::` and `::core::option::Option::`.
@@ -541,9 +528,9 @@ mod tests {
             Ok(tokens) => tokens,
             Err(error) => panic!("{args}: {error}"),
         };
-        let mut errors = Errors::default();
-        let parsed = SecureArgs::parse(tokens, &mut errors);
-        if let Err(error) = errors.finish() {
+        let cx = Ctxt::new();
+        let parsed = SecureArgs::parse(tokens, &cx);
+        if let Err(error) = cx.check() {
             panic!("{args}: {error}");
         }
         let Some(parsed) = parsed else {
@@ -579,7 +566,7 @@ mod tests {
     }
 
     #[test]
-    fn auth_methods() {
+    fn accepted_credentials() {
         for (auth, expected) in [("jwt", "Jwt"), ("api_key", "ApiKey"), ("any", "Any")] {
             assert_policy(
                 &format!(r#"auth = "{auth}", role = "viewer""#),
