@@ -12,7 +12,8 @@ use actix_web::{HttpMessage, HttpRequest};
 
 use crate::audit::Trail;
 use crate::config::SecurityConfig;
-use crate::store::{MemoryStore, Store};
+use crate::store::Store;
+use crate::store::memory::MemoryStore;
 
 /// What `#[secure]` handlers reach through the request: the configuration
 /// and the per-route rate-limit state.

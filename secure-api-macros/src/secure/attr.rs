@@ -197,8 +197,8 @@ impl RequirementKeys {
     }
 }
 
-/// `auth = ".."`: which credentials the route accepts. (The generated
-/// `Policy` names the runtime's `AuthMethods`.)
+/// `auth = ".."`: which credentials the route accepts, as the runtime's
+/// `AcceptedCredentials` of the generated `Policy`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AcceptedCredentials {
     /// `"jwt"`, the default: a bearer JWT.

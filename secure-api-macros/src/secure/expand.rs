@@ -381,7 +381,9 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
     };
     let auth = match args.auth.unwrap_or(AcceptedCredentials::Jwt) {
         AcceptedCredentials::Jwt => quote! { ::secure_api::__private::AcceptedCredentials::Jwt },
-        AcceptedCredentials::ApiKey => quote! { ::secure_api::__private::AcceptedCredentials::ApiKey },
+        AcceptedCredentials::ApiKey => {
+            quote! { ::secure_api::__private::AcceptedCredentials::ApiKey }
+        }
         AcceptedCredentials::Any => quote! { ::secure_api::__private::AcceptedCredentials::Any },
     };
     let api_key_access = match &args.api_key_roles {

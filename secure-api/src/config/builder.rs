@@ -25,7 +25,7 @@ use crate::cors::CorsPolicy;
 use crate::error::{ConfigError, ONE_DAY_SECS, env};
 use crate::headers::SecureHeaders;
 use crate::secret::REDACTED;
-use crate::store::DEFAULT_REPLAY_CAPACITY;
+use crate::store::replay::DEFAULT_CAPACITY as DEFAULT_REPLAY_CAPACITY;
 
 impl SecurityConfig {
     /// Starts a configuration in code. Values set on the builder are

@@ -15,7 +15,7 @@ use crate::error::{ConfigError, env};
 use crate::headers::SecureHeaders;
 use crate::rate_limit::limiter::DEFAULT_MAX_KEYS;
 use crate::secret::REDACTED;
-use crate::store::{DEFAULT_FAILURES, DEFAULT_WINDOW_SECS};
+use crate::store::failed_auth::{DEFAULT_FAILURES, DEFAULT_WINDOW_SECS};
 
 /// The shortest accepted HMAC secret, in bytes (RFC 7518 §3.2: a key of the
 /// same size as the hash output or larger; 32 bytes for HS256).

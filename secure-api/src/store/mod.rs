@@ -2,22 +2,20 @@
 //! the failed-authentication counts behind the lock-out, and the spent
 //! `jti`s of one-time tokens, behind one small interface ([`Store`]).
 //!
-//! [`MemoryStore`] keeps them in this process (the default). Another
+//! `memory::MemoryStore` keeps them in this process (the default), with
+//! `failed_auth` and `replay`. Another
 //! implementation (a store shared by several replicas) implements
 //! [`Store`] and nothing else changes: the checks of `#[secure]` and the
 //! middleware only ever call these methods, and a [`StoreError`] is
 //! answered 503 (failing closed).
 //!
 //! Layer 2: knows the quota and bucket types and nothing of the
-//! configuration or the request pipeline.
+//! configuration or the request pipeline. This file is the interface and
+//! imports none of its implementations.
 
-mod failed_auth;
-mod memory;
-mod replay;
-
-pub(crate) use failed_auth::{DEFAULT_FAILURES, DEFAULT_WINDOW_SECS};
-pub(crate) use memory::MemoryStore;
-pub(crate) use replay::DEFAULT_CAPACITY as DEFAULT_REPLAY_CAPACITY;
+pub(crate) mod failed_auth;
+pub(crate) mod memory;
+pub(crate) mod replay;
 
 use std::future::Future;
 use std::net::IpAddr;

@@ -1,7 +1,7 @@
 //! One-time use of tokens on `#[secure(replay = "jti")]` routes: a token's
 //! `jti` (RFC 7519 §4.1.7) is accepted once within the token's lifetime.
 //!
-//! This is the in-memory replay store of [`MemoryStore`](super::MemoryStore):
+//! This is the in-memory replay store of `MemoryStore`:
 //! bounded; a `jti` is remembered until its token's `exp` plus the leeway,
 //! after which the token is refused anyway.
 
