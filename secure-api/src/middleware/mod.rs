@@ -51,32 +51,32 @@ use finish::{ServiceFailure, finish};
 /// `#[secure]`: [the checks, in order](crate#the-checks-in-order)):
 ///
 /// - On a listener made with [`plain_http`](Self::plain_http), a request
-///    that did not come over HTTPS is answered without reaching the app: a
-///    `GET` or `HEAD` without credentials gets `308 Permanent Redirect` to
-///    the same path and query on HTTPS (RFC 9110 §15.4.9); any request
-///    carrying credentials (`Authorization`, `X-API-Key`, a credential
-///    parameter in the URL) or using another method gets 403 problem+json and is
-///    logged as a security event (its audit line, `secure_api::audit`), since
-///    what it carried already crossed the network in clear (RFC 6750 §5.3).
+///   that did not come over HTTPS is answered without reaching the app: a
+///   `GET` or `HEAD` without credentials gets `308 Permanent Redirect` to
+///   the same path and query on HTTPS (RFC 9110 §15.4.9); any request
+///   carrying credentials (`Authorization`, `X-API-Key`, a credential
+///   parameter in the URL) or using another method gets 403 problem+json and is
+///   logged as a security event (its audit line, `secure_api::audit`), since
+///   what it carried already crossed the network in clear (RFC 6750 §5.3).
 /// - With CORS configured ([`CorsPolicy`](crate::CorsPolicy)), a preflight
-///    (`OPTIONS` with `Access-Control-Request-Method`) is answered here,
-///    before routing, so before authentication and rate limits; an
-///    `OPTIONS` without that header is routed like any other method.
+///   (`OPTIONS` with `Access-Control-Request-Method`) is answered here,
+///   before routing, so before authentication and rate limits; an
+///   `OPTIONS` without that header is routed like any other method.
 /// - A credential in the URL (a credential parameter in the query string
-///    or in a path segment's matrix parameters) gets 400 (RFC 6750 §5.3),
-///    on every path, routed or not, preflights included. Then a client locked out
-///    for failed authentications gets 429 for every request that presents
-///    credentials, on every path. Except on a preflight, these refusals
-///    pass back through CORS, so a browser script of an allowed origin can
-///    read why.
+///   or in a path segment's matrix parameters) gets 400 (RFC 6750 §5.3),
+///   on every path, routed or not, preflights included. Then a client locked out
+///   for failed authentications gets 429 for every request that presents
+///   credentials, on every path. Except on a preflight, these refusals
+///   pass back through CORS, so a browser script of an allowed origin can
+///   read why.
 /// - A path that exists, requested with a method none of its `#[secure]`
-///    routes accepts, gets `405 Method Not Allowed` with `Allow` listing
-///    the methods (RFC 9110 §15.5.6) instead of 404.
+///   routes accepts, gets `405 Method Not Allowed` with `Allow` listing
+///   the methods (RFC 9110 §15.5.6) instead of 404.
 /// - Every response, errors, 404s and 429s included, gets the
-///    [`SecureHeaders`](crate::SecureHeaders) of the configuration (HSTS only over HTTPS,
-///    RFC 6797 §7.2); `Server` and `X-Powered-By` are removed. An error
-///    response whose body is empty or plain text gets an RFC 9457
-///    problem+json body for its status.
+///   [`SecureHeaders`](crate::SecureHeaders) of the configuration (HSTS only over HTTPS,
+///   RFC 6797 §7.2); `Server` and `X-Powered-By` are removed. An error
+///   response whose body is empty or plain text gets an RFC 9457
+///   problem+json body for its status.
 ///
 /// A request counts as HTTPS when it arrived on a TLS listener, or when a
 /// trusted proxy (`SECURE_API_TRUSTED_PROXIES`) says so with
