@@ -48,7 +48,7 @@ pub(crate) fn parse_rate(rate: &str) -> Result<Rate, String> {
         "s" => 1,
         "m" => 60,
         "h" => 60 * 60,
-        "d" => 24 * 60 * 60,
+        "d" => SECS_PER_DAY,
         "" => {
             return Err(format!(
                 "invalid `rate` \"{rate}\": the window has no unit; {RATE_FORM}"
@@ -78,10 +78,16 @@ pub(crate) fn parse_rate(rate: &str) -> Result<Rate, String> {
     Ok(Rate { count, window_secs })
 }
 
+/// Seconds in a day: the `d` unit of a rate, and a date's day count to a
+/// Unix time.
+pub(crate) const SECS_PER_DAY: u64 = 24 * 60 * 60;
+
 /// The longest a quota may take to refill its burst, in seconds (100 years):
 /// governor counts time in u64 nanoseconds, which a longer refill
-/// (`window / count × burst`) would overflow.
-pub(crate) const MAX_REFILL_SECS: u128 = 100 * 365 * 24 * 60 * 60;
+/// (`window / count × burst`) would overflow. The runtime's
+/// `secure_api::rate_limit::MAX_REFILL_SECS` is the same cap (a proc-macro
+/// crate cannot share a constant with the crate that depends on it).
+pub(crate) const MAX_REFILL_SECS: u128 = 100 * 365 * SECS_PER_DAY as u128;
 
 /// The largest `body_limit`, in bytes (1 GiB): a bigger body is a denial of
 /// service waiting to happen; stream it instead of buffering it.

@@ -21,7 +21,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
 
 use crate::attr_parsing::RoleName;
-use crate::grammar::imf_fixdate;
+use crate::grammar::{SECS_PER_DAY, imf_fixdate};
 use crate::tokens::role_expr;
 
 use super::attr::{
@@ -446,8 +446,9 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
     };
     let deprecation = match &args.deprecated {
         Some(deprecated) => {
-            let seconds =
-                |date: &DateValue| proc_macro2::Literal::i64_unsuffixed(date.days * 86_400);
+            let seconds = |date: &DateValue| {
+                proc_macro2::Literal::i64_unsuffixed(date.days * SECS_PER_DAY as i64)
+            };
             let some_str = |lit: Option<&LitStr>| match lit {
                 Some(lit) => quote! { ::core::option::Option::Some(#lit) },
                 None => quote! { ::core::option::Option::None },
