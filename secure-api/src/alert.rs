@@ -284,16 +284,17 @@ impl Detector {
     /// Counts `event` against the client IP `ip` (already cut to its
     /// prefix) and the principal's subject (already cut and escaped, see
     /// `audit::note_principal`); raises the alerts it crosses:
-    /// a `tracing` event and the sinks; returns the kinds of the alerts
-    /// raised, for the `secure_api_alerts_total` counter.
+    /// a `tracing` event, `count` (the `secure_api_alerts_total` counter),
+    /// then the sinks, for each alert.
     pub(crate) fn observe(
         &self,
         event: SecurityEvent,
         ip: Option<IpAddr>,
         principal: Option<&str>,
-    ) -> Vec<AlertKind> {
+        mut count: impl FnMut(AlertKind),
+    ) {
         let Some(kind) = AlertKind::of(event) else {
-            return Vec::new();
+            return;
         };
         let now = Instant::now();
         let subjects = [
@@ -311,13 +312,13 @@ impl Detector {
                 .filter_map(|subject| self.count(&mut state, subject, kind, now))
                 .collect()
         };
-        for alert in &raised {
-            emit(alert);
+        for alert in raised {
+            emit(&alert);
+            count(alert.kind);
             for sink in &self.sinks {
-                sink.send(alert);
+                sink.send(&alert);
             }
         }
-        raised.iter().map(|alert| alert.kind).collect()
     }
 
     /// Records one event; the alert when it crosses the threshold outside a

@@ -107,7 +107,13 @@ async fn spend_jti(
         result,
         Err(Rejection::ReplayedToken | Rejection::InvalidToken)
     ) {
-        record_failure(state, ip).await?;
+        // Counted, as before the replay store moved behind the store: the
+        // lock-out itself is logged when authentication trips it.
+        state
+            .store
+            .record_failure(ip)
+            .await
+            .map_err(|_| Rejection::StoreUnavailable)?;
     }
     result
 }

@@ -7,7 +7,6 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::{Ready, ready};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::Payload;
@@ -62,30 +61,28 @@ impl RequestId {
     }
 
     /// A new random id: a UUID v4 in its hyphenated lower-case form
-    /// (RFC 9562 §4, §5.4), from the operating system's generator.
+    /// (RFC 9562 §4, §5.4), from `rand`'s thread-local generator (ChaCha12,
+    /// seeded and periodically reseeded from the operating system), so no
+    /// system call is made per request.
     pub fn generate() -> Self {
         let mut bytes = [0u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
-            // Never seen in practice; stay unique within the process.
-            static NEXT: AtomicU64 = AtomicU64::new(1);
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            bytes[..8].copy_from_slice(&n.to_be_bytes());
-            bytes[8..].copy_from_slice(&(t as u64).to_be_bytes());
-        }
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
         bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
         bytes[8] = (bytes[8] & 0x3f) | 0x80; // variant RFC 9562
-        let hex = crate::hex::encode(&bytes);
-        Self(Arc::from(format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )))
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; 36];
+        let mut at = 0;
+        for (i, b) in bytes.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                text[at] = b'-';
+                at += 1;
+            }
+            text[at] = DIGITS[usize::from(b >> 4)];
+            text[at + 1] = DIGITS[usize::from(b & 0x0f)];
+            at += 2;
+        }
+        // Every byte written is an ASCII hex digit or `-`.
+        Self(Arc::from(std::str::from_utf8(&text).unwrap_or_default()))
     }
 
     /// The client's id from `headers` if there is exactly one and it is

@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use actix_web::HttpRequest;
+use actix_web::http::Uri;
 use actix_web::http::header::{HeaderMap, HeaderName};
 
 use crate::secret::{API_KEY_PREFIX, CREDENTIAL_PARAMS};
@@ -195,14 +196,19 @@ fn secret_start(run: &str) -> Option<usize> {
 /// [`query`] with credentials redacted, secret-shaped runs redacted
 /// ([`shapes`]), [`escape`]d and cut to [`MAX_LOGGED_PATH_CHARS`].
 pub fn path_and_query(req: &HttpRequest) -> String {
-    let path = req.path();
+    uri_path_and_query(req.uri())
+}
+
+/// [`path_and_query`] of a request target `uri`.
+pub fn uri_path_and_query(uri: &Uri) -> String {
+    let path = uri.path();
     // Matrix parameters (`/a;password=..`, RFC 3986 §3.3) are redacted as
     // query parameters are.
     let path = match path.split_once(';') {
         Some((before, params)) => Cow::Owned(format!("{before};{}", query(params))),
         None => Cow::Borrowed(path),
     };
-    let target = match req.query_string() {
+    let target = match uri.query().unwrap_or_default() {
         "" => path,
         q => Cow::Owned(format!("{path}?{}", query(q))),
     };
@@ -254,6 +260,17 @@ pub(crate) fn truncate(value: &str, max: usize) -> Cow<'_, str> {
 /// HTTP/2 encoders never index them (RFC 7541 §7.1.3).
 pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
     for name in SENSITIVE_HEADERS {
+        match headers.get_all(name).count() {
+            0 => continue,
+            // The usual case: one value, marked in place.
+            1 => {
+                if let Some(value) = headers.get_mut(name) {
+                    value.set_sensitive(true);
+                }
+                continue;
+            }
+            _ => {}
+        }
         // `get_all` gives shared references; rebuild the values marked.
         let values: Vec<_> = headers
             .get_all(name)

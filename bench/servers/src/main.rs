@@ -160,8 +160,8 @@ fn hs256() -> Result<(SecurityConfig, String), String> {
 /// The configuration of E (a JWKS file holding one P-256 key), and an
 /// ES256 token signed with it.
 fn es256() -> Result<(SecurityConfig, String), String> {
-    let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-        .map_err(|e| e.to_string())?;
+    let pair =
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
     let point = pair.public_key_raw();
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let (x, y) = (b64.encode(&point[1..33]), b64.encode(&point[33..65]));
@@ -231,10 +231,14 @@ async fn main() -> std::io::Result<()> {
                 .finish();
             App::new()
                 .service(hand)
-                .wrap(actix_web_grants::GrantsMiddleware::with_extractor(authorities))
+                .wrap(actix_web_grants::GrantsMiddleware::with_extractor(
+                    authorities,
+                ))
                 .wrap(HttpAuthentication::bearer(validate))
                 .wrap(actix_governor::Governor::new(
-                    governor.as_ref().unwrap_or(&actix_governor::GovernorConfig::default()),
+                    governor
+                        .as_ref()
+                        .unwrap_or(&actix_governor::GovernorConfig::default()),
                 ))
                 .wrap(default_headers())
         })

@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::{HttpMessage, HttpRequest};
 use time::OffsetDateTime;
 use tracing::Level;
@@ -81,10 +81,15 @@ struct Noted {
 /// The principal a request authenticated as, noted even when a later
 /// check refused it.
 #[derive(Debug, Clone)]
-struct NotedPrincipal {
-    subject: String,
-    method: AuthMethod,
-    api_key_sha256: Option<String>,
+struct NotedPrincipal(Principal);
+
+impl NotedPrincipal {
+    /// The subject as logged: cut to [`scrub::MAX_LOGGED_SUBJECT_CHARS`] and
+    /// escaped.
+    fn logged_subject(&self) -> String {
+        let subject = scrub::truncate(self.0.subject(), scrub::MAX_LOGGED_SUBJECT_CHARS);
+        scrub::escape(&subject).into_owned()
+    }
 }
 
 /// Notes how the request ended, for its audit event.
@@ -102,12 +107,7 @@ pub(crate) fn note_rejection(req: &HttpRequest, rejection: Rejection) {
 /// audit event, whatever the later checks decide.
 pub(crate) fn note_principal(req: &HttpRequest, principal: Option<&Principal>) {
     if let Some(p) = principal {
-        let subject = scrub::truncate(p.subject(), scrub::MAX_LOGGED_SUBJECT_CHARS);
-        req.extensions_mut().insert(NotedPrincipal {
-            subject: scrub::escape(&subject).into_owned(),
-            method: p.auth_method(),
-            api_key_sha256: p.api_key_sha256().map(str::to_owned),
-        });
+        req.extensions_mut().insert(NotedPrincipal(p.clone()));
     }
 }
 
@@ -144,16 +144,20 @@ pub(crate) struct Pending {
     id: RequestId,
     client_ip: Option<IpAddr>,
     method: Method,
-    path: String,
+    /// The request target, scrubbed only when an audit line is written.
+    uri: Uri,
 }
 
 impl Pending {
-    /// Starts the audit of `req`, whose client IP the middleware resolved
-    /// (`None` when unknown): gives it a [`RequestId`] (in its extensions),
+    /// Starts the audit of `req`, which arrived at `started` and whose
+    /// client IP the middleware resolved (`None` when unknown): gives it a [`RequestId`] (in its extensions),
     /// marks its credential headers sensitive, and takes the method and
     /// scrubbed path.
-    pub(crate) fn begin(req: &mut ServiceRequest, client_ip: Option<IpAddr>) -> Self {
-        let started = Instant::now();
+    pub(crate) fn begin(
+        req: &mut ServiceRequest,
+        started: Instant,
+        client_ip: Option<IpAddr>,
+    ) -> Self {
         let id = RequestId::from_headers(req.headers());
         if scrub::SENSITIVE_HEADERS
             .iter()
@@ -168,7 +172,7 @@ impl Pending {
             id,
             client_ip,
             method: req.method().clone(),
-            path: scrub::path_and_query(req.request()),
+            uri: req.uri().clone(),
         }
     }
 
@@ -208,24 +212,39 @@ impl Pending {
         let latency = self.started.elapsed();
         let (outcome, event) =
             noted.map_or((Outcome::of_status(status), None), |n| (n.outcome, n.event));
-        // Extension methods are tokens of any length (RFC 9110 §9.1).
-        let method = scrub::truncate(self.method.as_str(), MAX_LOGGED_METHOD_CHARS);
-        let line = Line {
-            ts: rfc3339(self.arrived),
-            request_id: self.id.as_str(),
-            client_ip: self.client_ip.map(|ip| ip.to_string()),
-            method: &method,
-            path: &self.path,
-            route: route.map(|r| scrub::escape(r).into_owned()),
-            principal: principal.as_ref().map(|p| p.subject.as_str()),
-            auth_method: principal.as_ref().map(|p| auth_method_name(p.method)),
-            api_key_sha256: principal.as_ref().and_then(|p| p.api_key_sha256.as_deref()),
-            outcome,
-            status: status.as_u16(),
-            latency,
-            event,
+        // The line is built only for a subscriber that will read it.
+        let wanted = if event.is_some() {
+            tracing::enabled!(target: TARGET, Level::WARN)
+        } else {
+            tracing::enabled!(target: TARGET, Level::INFO)
         };
-        line.emit();
+        let subject = principal
+            .as_ref()
+            .filter(|_| wanted || event.is_some())
+            .map(NotedPrincipal::logged_subject);
+        if wanted {
+            // Extension methods are tokens of any length (RFC 9110 §9.1).
+            let method = scrub::truncate(self.method.as_str(), MAX_LOGGED_METHOD_CHARS);
+            let path = scrub::uri_path_and_query(&self.uri);
+            Line {
+                ts: rfc3339(self.arrived),
+                request_id: self.id.as_str(),
+                client_ip: self.client_ip.map(|ip| ip.to_string()),
+                method: &method,
+                path: &path,
+                route: route.map(|r| scrub::escape(r).into_owned()),
+                principal: subject.as_deref(),
+                auth_method: principal
+                    .as_ref()
+                    .map(|p| auth_method_name(p.0.auth_method())),
+                api_key_sha256: principal.as_ref().and_then(|p| p.0.api_key_sha256()),
+                outcome,
+                status: status.as_u16(),
+                latency,
+                event,
+            }
+            .emit();
+        }
         trail.metrics.observe(
             route,
             &self.method,
@@ -235,15 +254,13 @@ impl Pending {
             event,
         );
         if let Some(event) = event {
-            let raised = trail.detector.observe(
+            trail.detector.observe(
                 event,
                 self.client_ip
                     .map(|ip| bucket_ip(ip, trail.ipv6_prefix_len)),
-                principal.as_ref().map(|p| p.subject.as_str()),
+                subject.as_deref(),
+                |kind| trail.metrics.alert(kind),
             );
-            for kind in raised {
-                trail.metrics.alert(kind);
-            }
         }
     }
 }

@@ -165,6 +165,9 @@ pub(crate) struct RemoteJwks {
     ttl: Duration,
     cooldown: Duration,
     state: RwLock<RemoteState>,
+    /// How many sets were put in service; verified-token caches compare it
+    /// to forget what an older set verified.
+    generation: std::sync::atomic::AtomicU64,
     /// Held while fetching, so concurrent requests make one fetch.
     fetching: tokio::sync::Mutex<()>,
 }
@@ -256,8 +259,14 @@ impl RemoteJwks {
                 fetched: None,
                 attempted: None,
             }),
+            generation: std::sync::atomic::AtomicU64::new(0),
             fetching: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// How many key sets were put in service since start-up.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn cached(&self) -> Arc<KeySet> {
@@ -323,6 +332,8 @@ impl RemoteJwks {
                 let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
                 state.keys = Arc::new(keys);
                 state.fetched = Some(Instant::now());
+                self.generation
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
             Err(e) => tracing::error!(
                 target: "secure_api::auth",

@@ -15,8 +15,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 
+use super::claims::VerifiedClaims;
 use super::jwks::{KeySet, RemoteJwks};
 use super::reload::Watched;
+use super::token_cache::TokenCache;
 
 /// Why a token was refused. Every variant answers 401 `invalid_token`; the
 /// variant is only for logs and never reaches the client.
@@ -59,15 +61,6 @@ impl fmt::Display for TokenError {
     }
 }
 
-/// The claims of a token that passed every check.
-#[derive(Clone)]
-pub(crate) struct VerifiedClaims {
-    pub(crate) sub: String,
-    pub(crate) roles: Vec<String>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) claims: Map<String, Value>,
-}
-
 const HMAC_ALGORITHMS: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
 
 /// Every algorithm a configured key can be pinned to.
@@ -105,6 +98,8 @@ pub(crate) struct JwtVerifier {
     leeway: u64,
     /// The required `typ` header, lower-case, without `application/`.
     token_type: Option<String>,
+    /// Tokens verified recently (see [`TokenCache`]).
+    cache: TokenCache,
 }
 
 impl fmt::Debug for JwtVerifier {
@@ -139,6 +134,7 @@ impl JwtVerifier {
         audience: String,
         leeway: u64,
         token_type: Option<&str>,
+        cache: TokenCache,
     ) -> Self {
         let secret = secret.and_then(|s| DecodingKey::from_secret(s).ok());
         let validations = ALGORITHMS
@@ -161,6 +157,7 @@ impl JwtVerifier {
             audience,
             leeway,
             token_type: token_type.map(normalize_type),
+            cache,
         }
     }
 
@@ -176,7 +173,34 @@ impl JwtVerifier {
     /// # Errors
     /// A [`TokenError`] for anything short of a valid, correctly signed,
     /// correctly addressed token within its validity period.
-    pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedClaims, TokenError> {
+    pub(crate) async fn verify(&self, token: &str) -> Result<Arc<VerifiedClaims>, TokenError> {
+        let now = unix_now();
+        let generation = self.key_generation();
+        if let Some(claims) = self.cache.get(token, now, generation) {
+            return Ok(claims);
+        }
+        let claims = Arc::new(self.verify_uncached(token).await?);
+        if self.cache.is_enabled()
+            && let Ok(Some(exp)) = numeric_date(&claims.claims, "exp")
+        {
+            let valid_until = exp.saturating_add(self.leeway);
+            self.cache
+                .insert(token, &claims, valid_until, now, generation);
+        }
+        Ok(claims)
+    }
+
+    /// A number that changes whenever a JWKS key set is replaced (a file
+    /// reloaded, the endpoint fetched again); the HMAC secret never changes.
+    fn key_generation(&self) -> u64 {
+        let file = self.public.file.as_ref().map_or(0, |f| f.generation());
+        let remote = self.public.remote.as_ref().map_or(0, |r| r.generation());
+        file.wrapping_add(remote)
+    }
+
+    /// [`verify`](Self::verify) without the cache. The clock is read after
+    /// any key fetch.
+    async fn verify_uncached(&self, token: &str) -> Result<VerifiedClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if let Some(required) = &self.token_type
             && header.typ.as_deref().map(normalize_type).as_ref() != Some(required)

@@ -8,10 +8,12 @@
 
 pub mod api_key;
 pub(crate) mod bearer;
+mod claims;
 pub(crate) mod jwks;
 pub(crate) mod jwt;
 mod principal;
 pub(crate) mod reload;
+pub mod token_cache;
 
 pub use principal::{AuthMethod, Principal};
 

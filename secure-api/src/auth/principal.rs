@@ -1,10 +1,11 @@
 //! [`Principal`]: the authenticated caller, as handlers see it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::jwt::VerifiedClaims;
+use super::claims::VerifiedClaims;
 use crate::authz::Role;
 
 /// How a principal authenticated.
@@ -26,23 +27,20 @@ pub enum AuthMethod {
 /// does not have.
 ///
 /// `Debug` shows the subject, roles and method, never the claims.
+///
+/// Cloning is cheap: the verified claims are shared, not copied.
 #[derive(Clone)]
 pub struct Principal {
-    sub: String,
-    roles: Vec<String>,
-    scopes: Vec<String>,
-    claims: Map<String, Value>,
+    verified: Arc<VerifiedClaims>,
     method: AuthMethod,
-    api_key_sha256: Option<String>,
+    api_key_sha256: Option<Arc<str>>,
 }
 
 impl Principal {
-    pub(crate) fn from_claims(claims: VerifiedClaims, method: AuthMethod) -> Self {
+    /// The principal of a verified token's `claims`.
+    pub(crate) fn from_claims(claims: Arc<VerifiedClaims>, method: AuthMethod) -> Self {
         Self {
-            sub: claims.sub,
-            roles: claims.roles,
-            scopes: claims.scopes,
-            claims: claims.claims,
+            verified: claims,
             method,
             api_key_sha256: None,
         }
@@ -58,12 +56,14 @@ impl Principal {
         sha256_prefix: String,
     ) -> Self {
         Self {
-            sub: id,
-            roles,
-            scopes,
-            claims: Map::new(),
+            verified: Arc::new(VerifiedClaims {
+                sub: id,
+                roles,
+                scopes,
+                claims: Map::new(),
+            }),
             method: AuthMethod::ApiKey,
-            api_key_sha256: Some(sha256_prefix),
+            api_key_sha256: Some(Arc::from(sha256_prefix)),
         }
     }
 
@@ -78,31 +78,31 @@ impl Principal {
     /// Who the caller is: the `sub` claim of a token (RFC 7519 §4.1.2), or
     /// the `id` of an API key.
     pub fn subject(&self) -> &str {
-        &self.sub
+        &self.verified.sub
     }
 
     /// The role names of the `roles` claim, exactly as the token holds them.
     pub fn roles(&self) -> &[String] {
-        &self.roles
+        &self.verified.roles
     }
 
     /// The OAuth2 scopes granted: the space-separated `scope` claim
     /// (RFC 8693 §4.2), or else the `scp` array; for an API key, its
     /// `scopes` in the key file.
     pub fn scopes(&self) -> &[String] {
-        &self.scopes
+        &self.verified.scopes
     }
 
     /// Whether the caller holds `role`, directly or through a role above it
     /// in the hierarchy declared with [`roles!`](crate::roles).
     pub fn has_role(&self, role: &Role) -> bool {
-        role.is_held_by(&self.roles)
+        role.is_held_by(&self.verified.roles)
     }
 
     /// All claims of the verified token, registered and private (empty for
     /// an API key).
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        &self.verified.claims
     }
 
     /// How the caller authenticated.
@@ -114,9 +114,9 @@ impl Principal {
 impl fmt::Debug for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Principal")
-            .field("sub", &self.sub)
-            .field("roles", &self.roles)
-            .field("scopes", &self.scopes)
+            .field("sub", &self.verified.sub)
+            .field("roles", &self.verified.roles)
+            .field("scopes", &self.verified.scopes)
             .field("method", &self.method)
             .field("api_key_sha256", &self.api_key_sha256)
             .finish_non_exhaustive()

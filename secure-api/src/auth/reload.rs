@@ -8,6 +8,7 @@
 //! rename it over the old one) so that a reader never sees half a file.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,9 @@ pub(crate) struct Watched<T> {
     poll: Option<Duration>,
     last_poll: Mutex<Instant>,
     current: RwLock<Arc<T>>,
+    /// How many times a new set was swapped in; verified-token caches
+    /// compare it to forget what an older set verified.
+    generation: AtomicU64,
     /// The bytes the current set was loaded from (or last failed to load
     /// from), so an unchanged file is not parsed again; `None` after a
     /// failed read, so each failure is logged once, not at every poll.
@@ -61,6 +65,7 @@ impl<T: Send + Sync + 'static> Watched<T> {
             poll,
             last_poll: Mutex::new(Instant::now()),
             current: RwLock::new(Arc::new(set)),
+            generation: AtomicU64::new(0),
             seen: Mutex::new(Some(bytes)),
         });
         let weak: Weak<dyn Reload> = Arc::downgrade(&(watched.clone() as Arc<dyn Reload>));
@@ -70,6 +75,11 @@ impl<T: Send + Sync + 'static> Watched<T> {
             .push(weak);
         start_watching();
         Ok(watched)
+    }
+
+    /// How many times a new set was swapped in since the file was opened.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The key set in service now.
@@ -122,6 +132,7 @@ impl<T: Send + Sync + 'static> Reload for Watched<T> {
         match (self.load)(&bytes) {
             Ok(set) => {
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
+                self.generation.fetch_add(1, Ordering::AcqRel);
                 tracing::info!(
                     target: "secure_api::config",
                     setting = self.setting,

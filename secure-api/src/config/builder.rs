@@ -20,6 +20,7 @@ use crate::auth::api_key::ApiKeys;
 use crate::auth::jwks::{KeySet, RemoteJwks, shown_url};
 use crate::auth::jwt::{JwtVerifier, PublicKeys};
 use crate::auth::reload::{self, Watched};
+use crate::auth::token_cache::{self, TokenCache};
 use crate::client_ip::ForwardedHeader;
 use crate::cors::CorsPolicy;
 use crate::error::{ConfigError, ONE_DAY_SECS, env};
@@ -52,6 +53,7 @@ pub struct SecurityConfigBuilder {
     pub(super) roles: Option<Vec<String>>,
     pub(super) key_file_poll: Option<Option<Duration>>,
     pub(super) replay_capacity: Option<usize>,
+    pub(super) token_cache: Option<(usize, u64)>,
     pub(super) trusted_proxies: Vec<IpNet>,
     pub(super) development_mode: bool,
     pub(super) limits: Limits,
@@ -78,6 +80,7 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("roles", &self.roles)
             .field("key_file_poll", &self.key_file_poll)
             .field("replay_capacity", &self.replay_capacity)
+            .field("token_cache", &self.token_cache)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("development_mode", &self.development_mode)
             .field("limits", &self.limits)
@@ -251,6 +254,18 @@ impl SecurityConfigBuilder {
         self
     }
 
+    /// The cache of verified JWTs: at most `capacity` tokens (default
+    /// 10,000; 0 turns the cache off), each used for at most `ttl_secs`
+    /// seconds (default 60) and never past its `exp`. A token presented
+    /// again within that time is not verified again; a JWKS key set that
+    /// is replaced (a file reloaded, the endpoint fetched again) empties it
+    /// in effect. See [`auth::token_cache`](crate::auth::token_cache) for
+    /// the bound and the trade-off.
+    pub fn token_cache(mut self, capacity: usize, ttl_secs: u64) -> Self {
+        self.token_cache = Some((capacity, ttl_secs));
+        self
+    }
+
     /// Proxies (IP addresses or CIDR networks) whose `X-Forwarded-For`,
     /// `Forwarded` and `X-Forwarded-Proto` headers are believed.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpNet>) -> Self {
@@ -335,6 +350,9 @@ impl SecurityConfigBuilder {
             ));
         }
         check_secret(self.secret.as_ref())?;
+        let (cache_capacity, cache_ttl_secs) = self
+            .token_cache
+            .unwrap_or((token_cache::DEFAULT_CAPACITY, token_cache::DEFAULT_TTL_SECS));
         // Development mode stands in for a missing JWT key only; an
         // API-key file alone is a complete (API-key-only) configuration.
         let no_jwt_key = self.secret.is_none() && public.file.is_none() && public.remote.is_none();
@@ -361,6 +379,7 @@ impl SecurityConfigBuilder {
             audience.clone(),
             leeway,
             self.token_type.as_deref(),
+            TokenCache::new(cache_capacity, cache_ttl_secs),
         );
         Ok(SecurityConfig {
             realm: self.realm.unwrap_or(audience),

@@ -17,6 +17,7 @@ mod https;
 use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -202,6 +203,7 @@ where
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
         let state = Arc::clone(&self.state);
         // Resolved once per request; the audit trail and the checks of
         // `#[secure]` read it.
@@ -212,7 +214,7 @@ where
         );
         req.extensions_mut().insert(Resolved(client));
         // The audit event is emitted once the response is ready.
-        let audit = Pending::begin(&mut req, client);
+        let audit = Pending::begin(&mut req, started, client);
         let https = https::is_https(req.request(), &state.config);
         if !https && let Some(authority) = &self.plain_http {
             let answer = https::plain_http_answer(req.request(), authority);

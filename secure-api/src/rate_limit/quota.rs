@@ -84,7 +84,12 @@ impl Quota {
     /// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers §5.1):
     /// `"default";q=<count>;w=<window seconds>`.
     pub fn policy_header(&self) -> String {
-        format!("\"default\";q={};w={}", self.count, self.window_secs)
+        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
+        let (q, w) = (
+            numbers.0.format(self.count),
+            numbers.1.format(self.window_secs),
+        );
+        ["\"default\";q=", q, ";w=", w].concat()
     }
 }
 
@@ -130,6 +135,11 @@ impl Charge {
     /// `RateLimit` (draft-ietf-httpapi-ratelimit-headers §5.2):
     /// `"default";r=<remaining>;t=<seconds>`.
     pub fn header(&self) -> String {
-        format!("\"default\";r={};t={}", self.remaining, self.reset_secs)
+        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
+        let (r, t) = (
+            numbers.0.format(self.remaining),
+            numbers.1.format(self.reset_secs),
+        );
+        ["\"default\";r=", r, ";t=", t].concat()
     }
 }
