@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
-MODES=${MODES:-"plain secure hand redact es256"}
+MODES=${MODES:-"plain secure hand redact es256 es256-nocache"}
 PORT=${PORT:-18080}
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
@@ -73,7 +73,8 @@ for line in open(sys.argv[1]):
     mode, rps, cpu_us, requests = line.split()
     rows.setdefault(mode, []).append((float(rps), int(cpu_us) / max(int(requests), 1)))
 names = {"plain": "A plain", "secure": "B #[secure]", "hand": "C hand-composed",
-         "redact": "D B + redaction", "es256": "E B with ES256"}
+         "redact": "D B + redaction", "es256": "E B with ES256 (cache)",
+         "es256-nocache": "E B with ES256, no cache"}
 med = {m: statistics.median(r for r, _ in v) for m, v in rows.items()}
 cpu = {m: statistics.median(c for _, c in v) for m, v in rows.items()}
 print()
@@ -84,7 +85,8 @@ for m, v in rows.items():
     print(f"| {names.get(m, m)} | {med[m]:.0f} | {min(rps):.0f} | {max(rps):.0f} | {cpu[m]:.1f} |")
 print()
 for a, b, label in [("secure", "plain", "B/A"), ("secure", "hand", "B/C"),
-                    ("redact", "plain", "D/A"), ("es256", "secure", "E/B")]:
+                    ("redact", "plain", "D/A"), ("es256", "secure", "E/B"),
+                    ("es256-nocache", "secure", "E/B without the cache")]:
     if a in med and b in med:
         print(f"{label} = {med[a] / med[b]:.2f} (throughput), CPU per request {cpu[a] / cpu[b]:.2f}x")
 PY

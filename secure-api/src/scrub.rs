@@ -33,6 +33,22 @@ pub const MAX_LOGGED_PATH_CHARS: usize = 2048;
 /// The most characters of a principal's subject written to a log.
 pub const MAX_LOGGED_SUBJECT_CHARS: usize = 256;
 
+/// [`SENSITIVE_HEADERS`] as header names, for lookups without parsing.
+const SENSITIVE_HEADER_NAMES: [HeaderName; 5] = [
+    HeaderName::from_static(SENSITIVE_HEADERS[0]),
+    HeaderName::from_static(SENSITIVE_HEADERS[1]),
+    HeaderName::from_static(SENSITIVE_HEADERS[2]),
+    HeaderName::from_static(SENSITIVE_HEADERS[3]),
+    HeaderName::from_static(SENSITIVE_HEADERS[4]),
+];
+
+/// Whether `headers` holds any of [`SENSITIVE_HEADERS`].
+pub(crate) fn has_sensitive(headers: &HeaderMap) -> bool {
+    SENSITIVE_HEADER_NAMES
+        .iter()
+        .any(|name| headers.contains_key(name))
+}
+
 /// Whether the header `name` carries a credential (see [`SENSITIVE_HEADERS`]).
 pub fn is_sensitive_header(name: &HeaderName) -> bool {
     SENSITIVE_HEADERS.contains(&name.as_str())
@@ -259,7 +275,7 @@ pub(crate) fn truncate(value: &str, max: usize) -> Cow<'_, str> {
 /// the headers (`http::HeaderValue`) prints `Sensitive` instead of them and
 /// HTTP/2 encoders never index them (RFC 7541 §7.1.3).
 pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
-    for name in SENSITIVE_HEADERS {
+    for name in &SENSITIVE_HEADER_NAMES {
         match headers.get_all(name).count() {
             0 => continue,
             // The usual case: one value, marked in place.
@@ -283,8 +299,7 @@ pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
         if values.is_empty() {
             continue;
         }
-        let name = HeaderName::from_static(name);
-        headers.remove(&name);
+        headers.remove(name);
         for value in values {
             headers.append(name.clone(), value);
         }

@@ -8,6 +8,7 @@
 //! | `hand` | the stack users compose by hand: actix-governor, actix-web-httpauth with jsonwebtoken, actix-web-grants `#[protect]`, `DefaultHeaders` |
 //! | `redact` | `secure`, returning `web::Json<Vec<Customer>>` with `#[derive(Redact)]` |
 //! | `es256` | `secure` with an ES256 token checked against a JWKS file |
+//! | `es256-nocache` | `es256` with the verified-token cache turned off |
 //!
 //! Usage: `bench-servers MODE PORT`. The server prints `token <JWT>` (a
 //! valid token for the mode, role `viewer`) and `ready` on stdout, then
@@ -159,7 +160,7 @@ fn hs256() -> Result<(SecurityConfig, String), String> {
 
 /// The configuration of E (a JWKS file holding one P-256 key), and an
 /// ES256 token signed with it.
-fn es256() -> Result<(SecurityConfig, String), String> {
+fn es256(cache: bool) -> Result<(SecurityConfig, String), String> {
     let pair =
         rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
     let point = pair.public_key_raw();
@@ -171,12 +172,14 @@ fn es256() -> Result<(SecurityConfig, String), String> {
     }]});
     let path = std::env::temp_dir().join(format!("bench-jwks-{}.json", std::process::id()));
     std::fs::write(&path, jwks.to_string()).map_err(|e| e.to_string())?;
-    let config = SecurityConfig::builder()
+    let mut builder = SecurityConfig::builder()
         .jwks_file(&path)
         .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .build()
-        .map_err(|e| e.to_string())?;
+        .audience(AUDIENCE);
+    if !cache {
+        builder = builder.token_cache(0, 0);
+    }
+    let config = builder.build().map_err(|e| e.to_string())?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
@@ -203,7 +206,7 @@ async fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let (Some(mode), Some(port)) = (args.next(), args.next()) else {
         return Err(std::io::Error::other(
-            "usage: bench-servers plain|secure|hand|redact|es256 PORT",
+            "usage: bench-servers plain|secure|hand|redact|es256|es256-nocache PORT",
         ));
     };
     let port: u16 = port
@@ -212,7 +215,8 @@ async fn main() -> std::io::Result<()> {
     let setup = match mode.as_str() {
         "plain" => Ok((None, String::new())),
         "secure" | "redact" => hs256().map(|(c, t)| (Some(Security::new(c)), t)),
-        "es256" => es256().map(|(c, t)| (Some(Security::new(c)), t)),
+        "es256" => es256(true).map(|(c, t)| (Some(Security::new(c)), t)),
+        "es256-nocache" => es256(false).map(|(c, t)| (Some(Security::new(c)), t)),
         "hand" => hand_token().map(|t| (None, t)),
         other => Err(format!("unknown mode `{other}`")),
     };

@@ -159,10 +159,7 @@ impl Pending {
         client_ip: Option<IpAddr>,
     ) -> Self {
         let id = RequestId::from_headers(req.headers());
-        if scrub::SENSITIVE_HEADERS
-            .iter()
-            .any(|h| req.headers().contains_key(*h))
-        {
+        if scrub::has_sensitive(req.headers()) {
             scrub::mark_sensitive(req.headers_mut());
         }
         req.extensions_mut().insert(id.clone());

@@ -30,31 +30,48 @@ pub(crate) fn bearer(req: &HttpRequest) -> Bearer<'_> {
     if values.next().is_some() {
         return Bearer::Malformed;
     }
-    let Ok(value) = value.to_str() else {
-        return Bearer::Malformed;
-    };
-    parse_bearer(value)
+    parse_bearer_bytes(value.as_bytes())
 }
+
+/// The bytes of a b64token (RFC 6750 §2.1), `=` aside.
+const B64TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] =
+            c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        b += 1;
+    }
+    table
+};
 
 /// Parses `credentials = "Bearer" 1*SP b64token` (RFC 6750 §2.1), where
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+#[cfg(test)]
 fn parse_bearer(value: &str) -> Bearer<'_> {
-    let Some((scheme, rest)) = value.split_once(' ') else {
+    parse_bearer_bytes(value.as_bytes())
+}
+
+/// [`parse_bearer`] of a header's bytes, in one pass over the token.
+fn parse_bearer_bytes(value: &[u8]) -> Bearer<'_> {
+    let Some((scheme, rest)) = value.split_at_checked(6) else {
         return Bearer::Malformed;
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    if !scheme.eq_ignore_ascii_case(b"bearer") || rest.first() != Some(&b' ') {
         return Bearer::Malformed;
     }
-    let token = rest.trim_start_matches(' ');
-    let body = token.trim_end_matches('=');
-    let valid = !body.is_empty()
-        && body.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        });
-    if valid {
-        Bearer::Token(token)
-    } else {
-        Bearer::Malformed
+    let start = rest.iter().position(|&b| b != b' ').unwrap_or(rest.len());
+    let token = &rest[start..];
+    let end = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
+    let body = &token[..end];
+    if body.is_empty() || !body.iter().all(|&b| B64TOKEN[usize::from(b)]) {
+        return Bearer::Malformed;
+    }
+    // Every byte is ASCII now.
+    match std::str::from_utf8(token) {
+        Ok(token) => Bearer::Token(token),
+        Err(_) => Bearer::Malformed,
     }
 }
 
