@@ -428,6 +428,89 @@ async fn a_jwks_file_rotates_without_a_restart() {
     );
 }
 
+// ------------------------------------------------- the verified-token cache
+
+#[actix_web::test]
+async fn a_key_removed_from_the_jwks_file_stops_its_cached_tokens_at_once() {
+    let path = temp_dir("cache-rotation").join("jwks.json");
+    replace(&path, &jwks_of(&["ed-1"]));
+    let app = service(build(
+        builder()
+            .jwks_file(&path)
+            .key_file_poll_interval(Some(Duration::from_millis(100))),
+    ))
+    .await;
+    let ed = sign_with_fixture(
+        "ed-1",
+        Algorithm::EdDSA,
+        Some("ed-1"),
+        &claims("a", &["admin"]),
+    );
+    let ec = sign_with_fixture(
+        "ec-256",
+        Algorithm::ES256,
+        Some("ec-256"),
+        &claims("a", &["admin"]),
+    );
+    // Twice: the second answer comes from the cache.
+    for _ in 0..2 {
+        assert_eq!(
+            send(&app, get_as("/admin", &ed)).await.status,
+            StatusCode::OK
+        );
+    }
+    replace(&path, &jwks_of(&["ec-256"]));
+    let start = Instant::now();
+    while send(&app, get_as("/admin", &ec)).await.status != StatusCode::OK {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the new key never came in"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The set that verified `ed` is gone: so is its cached verdict.
+    assert_eq!(
+        send(&app, get_as("/admin", &ed)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_web::test]
+async fn a_cached_token_is_refused_once_it_expires() {
+    let app = service(build(builder().jwt_secret(SECRET).leeway_seconds(0))).await;
+    let mut short = claims("a", &["admin"]);
+    short["exp"] = json!(secure_api_tests::now() + 2);
+    let token = hs256(&short);
+    for _ in 0..2 {
+        assert_eq!(
+            send(&app, get_as("/admin", &token)).await.status,
+            StatusCode::OK
+        );
+    }
+    actix_web::rt::time::sleep(Duration::from_millis(3100)).await;
+    let res = send(&app, get_as("/admin", &token)).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(res.header("www-authenticate"), INVALID);
+}
+
+#[actix_web::test]
+async fn a_token_differing_in_one_byte_is_verified_afresh() {
+    let app = service(build(builder().jwt_secret(SECRET))).await;
+    let good = token("a", &["admin"]);
+    assert_eq!(
+        send(&app, get_as("/admin", &good)).await.status,
+        StatusCode::OK
+    );
+    // The same token with its signature's last character changed.
+    let mut forged = good.clone();
+    let last = forged.pop().unwrap_or('A');
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(
+        send(&app, get_as("/admin", &forged)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 #[cfg(unix)]
 #[actix_web::test]
 async fn sighup_reloads_the_key_files() {
