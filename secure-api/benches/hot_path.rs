@@ -91,14 +91,16 @@ fn guard(c: &mut Criterion) {
         App::new().service(secured).wrap(Security::new(cached)),
     ));
     let uncached_app = rt.block_on(test::init_service(
-        App::new().service(secured).wrap(Security::new(config(false))),
+        App::new()
+            .service(secured)
+            .wrap(Security::new(config(false))),
     ));
     bench_requests(c, "guard/plain handler", &plain_app, None);
     bench_requests(c, "guard/secured, token cache", &secured_app, Some(&token));
     bench_requests(c, "guard/secured, no cache", &uncached_app, Some(&token));
 
-    let key = jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let key =
+        jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_issuer(&["https://auth.bench.test"]);
     validation.set_audience(&["bench"]);
@@ -113,12 +115,21 @@ fn guard(c: &mut Criterion) {
     });
 
     // The same secured request with an audit subscriber reading every line.
-    let subscriber =
-        tracing_subscriber::registry().with(secure_api::audit::layer(std::io::sink));
+    let subscriber = tracing_subscriber::registry().with(secure_api::audit::layer(std::io::sink));
     tracing::subscriber::with_default(subscriber, || {
-        bench_requests(c, "audit/secured, with an audit subscriber", &secured_app, Some(&token));
+        bench_requests(
+            c,
+            "audit/secured, with an audit subscriber",
+            &secured_app,
+            Some(&token),
+        );
     });
-    bench_requests(c, "audit/secured, no subscriber", &secured_app, Some(&token));
+    bench_requests(
+        c,
+        "audit/secured, no subscriber",
+        &secured_app,
+        Some(&token),
+    );
 }
 
 fn redaction(c: &mut Criterion) {

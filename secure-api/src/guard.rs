@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use std::panic::AssertUnwindSafe;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::HeaderName;
 use actix_web::web::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
 use futures_util::FutureExt;
@@ -139,20 +139,21 @@ fn refuse(
     res
 }
 
+/// The `RateLimit-Policy` field (draft-ietf-httpapi-ratelimit-headers §5.1).
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// The `RateLimit` field (draft-ietf-httpapi-ratelimit-headers §5.2).
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
 /// `RateLimit-Policy` on every response of a rate-limited route, and
 /// `RateLimit` once the request was charged to a bucket
 /// (draft-ietf-httpapi-ratelimit-headers).
 fn set_rate_headers(res: &mut HttpResponse, quota: Option<Quota>, charged: Option<Charge>) {
     let headers = res.headers_mut();
-    if let Some(quota) = quota
-        && let Ok(v) = HeaderValue::from_str(&quota.policy_header())
-    {
-        headers.insert(HeaderName::from_static("ratelimit-policy"), v);
+    if let Some(v) = quota.and_then(|q| q.policy_header_value()) {
+        headers.insert(RATELIMIT_POLICY, v);
     }
-    if let Some(outcome) = charged
-        && let Ok(v) = HeaderValue::from_str(&outcome.header())
-    {
-        headers.insert(HeaderName::from_static("ratelimit"), v);
+    if let Some(v) = charged.and_then(|c| c.header_value()) {
+        headers.insert(RATELIMIT, v);
     }
 }
 

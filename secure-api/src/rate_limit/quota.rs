@@ -8,6 +8,8 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use actix_web::http::header::HeaderValue;
+
 /// The longest time a whole burst may take to refill, in seconds (100
 /// years): `window / count × burst`.
 pub const MAX_REFILL_SECS: u64 = 100 * 365 * 24 * 60 * 60;
@@ -84,12 +86,14 @@ impl Quota {
     /// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers §5.1):
     /// `"default";q=<count>;w=<window seconds>`.
     pub fn policy_header(&self) -> String {
-        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
-        let (q, w) = (
-            numbers.0.format(self.count),
-            numbers.1.format(self.window_secs),
-        );
-        ["\"default\";q=", q, ";w=", w].concat()
+        self.policy_header_value()
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// [`policy_header`](Self::policy_header) as a header value.
+    pub(crate) fn policy_header_value(&self) -> Option<HeaderValue> {
+        field_value("q", u64::from(self.count), "w", self.window_secs)
     }
 }
 
@@ -135,11 +139,57 @@ impl Charge {
     /// `RateLimit` (draft-ietf-httpapi-ratelimit-headers §5.2):
     /// `"default";r=<remaining>;t=<seconds>`.
     pub fn header(&self) -> String {
-        let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
-        let (r, t) = (
-            numbers.0.format(self.remaining),
-            numbers.1.format(self.reset_secs),
+        self.header_value()
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// [`header`](Self::header) as a header value.
+    pub(crate) fn header_value(&self) -> Option<HeaderValue> {
+        field_value("r", u64::from(self.remaining), "t", self.reset_secs)
+    }
+}
+
+/// `"default";<a>=<x>;<b>=<y>` as a header value, built on the stack (one
+/// allocation, the value's own); `None` cannot happen for numbers.
+fn field_value(a: &str, x: u64, b: &str, y: u64) -> Option<HeaderValue> {
+    let mut numbers = (itoa::Buffer::new(), itoa::Buffer::new());
+    let parts = [
+        "\"default\";",
+        a,
+        "=",
+        numbers.0.format(x),
+        ";",
+        b,
+        "=",
+        numbers.1.format(y),
+    ];
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for part in parts {
+        let end = len + part.len();
+        buf.get_mut(len..end)?.copy_from_slice(part.as_bytes());
+        len = end;
+    }
+    HeaderValue::from_bytes(&buf[..len]).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_written_as_the_draft_spells_them() {
+        let quota = Quota::__new(100, 900, 100);
+        assert_eq!(quota.policy_header(), "\"default\";q=100;w=900");
+        let charge = Charge {
+            remaining: u32::MAX,
+            reset_secs: u64::MAX,
+            retry_after: None,
+        };
+        assert_eq!(
+            charge.header(),
+            format!("\"default\";r={};t={}", u32::MAX, u64::MAX)
         );
-        ["\"default\";r=", r, ";t=", t].concat()
     }
 }

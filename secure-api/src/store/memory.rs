@@ -1,12 +1,11 @@
 //! [`MemoryStore`]: the shared state in this process, bounded in memory.
 
-use std::future::ready;
 use std::net::IpAddr;
 use std::time::Duration;
 
 use super::failed_auth::FailedAuth;
 use super::replay::ReplayStore;
-use super::{ReplayError, Store, StoreFuture};
+use super::{ReplayError, Store, StoreFuture, answered};
 use crate::rate_limit::limiter::RateLimiters;
 use crate::rate_limit::quota::{BucketKey, Charge, Quota};
 
@@ -44,19 +43,19 @@ impl Store for MemoryStore {
         quota: Quota,
         key: &'a BucketKey,
     ) -> StoreFuture<'a, Charge> {
-        Box::pin(ready(Ok(self.limiters.check(route, quota, key))))
+        answered(self.limiters.check(route, quota, key))
     }
 
     fn lockout(&self, client: IpAddr) -> StoreFuture<'_, Option<Duration>> {
-        Box::pin(ready(Ok(self.failed_auth.locked_out(client))))
+        answered(self.failed_auth.locked_out(client))
     }
 
     fn record_failure(&self, client: IpAddr) -> StoreFuture<'_, bool> {
-        Box::pin(ready(Ok(self.failed_auth.record(client))))
+        answered(self.failed_auth.record(client))
     }
 
     fn jti_spent<'a>(&'a self, jti: &'a str, now: u64) -> StoreFuture<'a, bool> {
-        Box::pin(ready(Ok(self.replay.spent(jti, now))))
+        answered(self.replay.spent(jti, now))
     }
 
     fn spend_jti<'a>(
@@ -65,6 +64,6 @@ impl Store for MemoryStore {
         forget_after: u64,
         now: u64,
     ) -> StoreFuture<'a, Result<(), ReplayError>> {
-        Box::pin(ready(Ok(self.replay.accept(jti, forget_after, now))))
+        answered(self.replay.accept(jti, forget_after, now))
     }
 }

@@ -17,17 +17,28 @@ pub(crate) mod failed_auth;
 pub(crate) mod memory;
 pub(crate) mod replay;
 
-use std::future::Future;
+use std::future::{Future, Ready};
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
+use futures_util::future::Either;
+
 use crate::rate_limit::quota::{BucketKey, Charge, Quota};
 
 /// What a [`Store`] call yields: the answer, or [`StoreError`] when the
-/// state cannot be reached.
-pub(crate) type StoreFuture<'a, T> =
-    Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+/// state cannot be reached. An answer known at once (the in-memory
+/// store's, [`answered`]) allocates nothing; a store that waits on the
+/// network returns its future boxed, `Either::Right(Box::pin(..))`.
+pub(crate) type StoreFuture<'a, T> = Either<
+    Ready<Result<T, StoreError>>,
+    Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>,
+>;
+
+/// A [`StoreFuture`] of an answer known now.
+pub(crate) fn answered<'a, T>(answer: T) -> StoreFuture<'a, T> {
+    Either::Left(std::future::ready(Ok(answer)))
+}
 
 /// The shared state could not be read or written (a remote store down or
 /// too slow). The request that needed it is refused with 503; nothing is
