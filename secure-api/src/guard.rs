@@ -61,9 +61,8 @@ where
         Ok(principal) => principal,
         Err(rejection) => return refuse(&req, policy, &state, rejection, charged),
     };
-    if let Some(p) = &principal {
-        req.extensions_mut().insert(p.clone());
-    }
+    // The principal is in the request's extensions already (noted for the
+    // audit trail once authenticated), for the handler's `Principal`.
     req.extensions_mut().insert(BodyLimit(policy.body_limit));
     let mut payload = payload.into_inner();
     let mut res = match Args::from_request(&req, &mut payload).await {

@@ -135,10 +135,11 @@ impl Metrics {
         let Some(inner) = &self.inner else { return };
         let route = route.unwrap_or(UNMATCHED_ROUTE);
         let method = method_label(method);
-        let status = status.to_string();
+        let mut status_label = itoa::Buffer::new();
+        let status = status_label.format(status);
         inner
             .requests
-            .with_label_values(&[route, method, &status, outcome.as_str()])
+            .with_label_values(&[route, method, status, outcome.as_str()])
             .inc();
         inner
             .latency

@@ -78,18 +78,11 @@ struct Noted {
     event: Option<SecurityEvent>,
 }
 
-/// The principal a request authenticated as, noted even when a later
-/// check refused it.
-#[derive(Debug, Clone)]
-struct NotedPrincipal(Principal);
-
-impl NotedPrincipal {
-    /// The subject as logged: cut to [`scrub::MAX_LOGGED_SUBJECT_CHARS`] and
-    /// escaped.
-    fn logged_subject(&self) -> String {
-        let subject = scrub::truncate(self.0.subject(), scrub::MAX_LOGGED_SUBJECT_CHARS);
-        scrub::escape(&subject).into_owned()
-    }
+/// The subject of `principal` as logged: cut to
+/// [`scrub::MAX_LOGGED_SUBJECT_CHARS`] and escaped.
+fn logged_subject(principal: &Principal) -> String {
+    let subject = scrub::truncate(principal.subject(), scrub::MAX_LOGGED_SUBJECT_CHARS);
+    scrub::escape(&subject).into_owned()
 }
 
 /// Notes how the request ended, for its audit event.
@@ -104,10 +97,12 @@ pub(crate) fn note_rejection(req: &HttpRequest, rejection: Rejection) {
 }
 
 /// Notes who the request authenticated as (nothing for `None`), for the
-/// audit event, whatever the later checks decide.
+/// audit event, whatever the later checks decide: the [`Principal`] in the
+/// request's extensions, where the handler's `Principal` argument is taken
+/// from too (a refused request never reaches the handler).
 pub(crate) fn note_principal(req: &HttpRequest, principal: Option<&Principal>) {
     if let Some(p) = principal {
-        req.extensions_mut().insert(NotedPrincipal(p.clone()));
+        req.extensions_mut().insert(p.clone());
     }
 }
 
@@ -185,7 +180,7 @@ impl Pending {
         let res = self.id.stamp(res);
         let route = req.match_pattern();
         let noted = req.extensions().get::<Noted>().copied();
-        let principal = req.extensions().get::<NotedPrincipal>().cloned();
+        let principal = req.extensions().get::<Principal>().cloned();
         self.record(trail, res.status(), route.as_deref(), noted, principal);
         ServiceResponse::new(req, res)
     }
@@ -204,7 +199,7 @@ impl Pending {
         status: StatusCode,
         route: Option<&str>,
         noted: Option<Noted>,
-        principal: Option<NotedPrincipal>,
+        principal: Option<Principal>,
     ) {
         let latency = self.started.elapsed();
         let (outcome, event) =
@@ -218,7 +213,7 @@ impl Pending {
         let subject = principal
             .as_ref()
             .filter(|_| wanted || event.is_some())
-            .map(NotedPrincipal::logged_subject);
+            .map(logged_subject);
         if wanted {
             // Extension methods are tokens of any length (RFC 9110 §9.1).
             let method = scrub::truncate(self.method.as_str(), MAX_LOGGED_METHOD_CHARS);
@@ -233,8 +228,8 @@ impl Pending {
                 principal: subject.as_deref(),
                 auth_method: principal
                     .as_ref()
-                    .map(|p| auth_method_name(p.0.auth_method())),
-                api_key_sha256: principal.as_ref().and_then(|p| p.0.api_key_sha256()),
+                    .map(|p| auth_method_name(p.auth_method())),
+                api_key_sha256: principal.as_ref().and_then(|p| p.api_key_sha256()),
                 outcome,
                 status: status.as_u16(),
                 latency,
