@@ -378,16 +378,9 @@ async fn an_api_key_rotates_while_requests_are_in_flight_and_none_fails() {
     assert_eq!(failed.load(Ordering::SeqCst), 0, "a valid request failed");
 }
 
-#[actix_web::test]
-async fn a_jwks_file_rotates_without_a_restart() {
-    let path = temp_dir("rotate-jwks").join("jwks.json");
-    replace(&path, &jwks_of(&["ed-1"]));
-    let app = service(build(
-        builder()
-            .jwks_file(&path)
-            .key_file_poll_interval(Some(Duration::from_millis(100))),
-    ))
-    .await;
+/// Admin tokens signed with the fixture keys `ed-1` (EdDSA) and `ec-256`
+/// (ES256), each naming its key's `kid`.
+fn admin_tokens_of_ed_1_and_ec_256() -> (String, String) {
     let ed = sign_with_fixture(
         "ed-1",
         Algorithm::EdDSA,
@@ -400,6 +393,20 @@ async fn a_jwks_file_rotates_without_a_restart() {
         Some("ec-256"),
         &claims("a", &["admin"]),
     );
+    (ed, ec)
+}
+
+#[actix_web::test]
+async fn a_jwks_file_rotates_without_a_restart() {
+    let path = temp_dir("rotate-jwks").join("jwks.json");
+    replace(&path, &jwks_of(&["ed-1"]));
+    let app = service(build(
+        builder()
+            .jwks_file(&path)
+            .key_file_poll_interval(Some(Duration::from_millis(100))),
+    ))
+    .await;
+    let (ed, ec) = admin_tokens_of_ed_1_and_ec_256();
     assert_eq!(
         send(&app, get_as("/admin", &ed)).await.status,
         StatusCode::OK
@@ -440,18 +447,7 @@ async fn a_key_removed_from_the_jwks_file_stops_its_cached_tokens_at_once() {
             .key_file_poll_interval(Some(Duration::from_millis(100))),
     ))
     .await;
-    let ed = sign_with_fixture(
-        "ed-1",
-        Algorithm::EdDSA,
-        Some("ed-1"),
-        &claims("a", &["admin"]),
-    );
-    let ec = sign_with_fixture(
-        "ec-256",
-        Algorithm::ES256,
-        Some("ec-256"),
-        &claims("a", &["admin"]),
-    );
+    let (ed, ec) = admin_tokens_of_ed_1_and_ec_256();
     // Twice: the second answer comes from the cache.
     for _ in 0..2 {
         assert_eq!(
