@@ -62,7 +62,10 @@ const STRICT: [(&str, &str); 6] = [
 ];
 
 /// Headers that would name software or versions; always removed.
-const REMOVED_HEADERS: [&str; 2] = ["server", "x-powered-by"];
+const REMOVED_HEADERS: [HeaderName; 2] = [
+    header::SERVER,
+    HeaderName::from_static("x-powered-by"),
+];
 
 impl Default for SecureHeaders {
     fn default() -> Self {
@@ -134,7 +137,7 @@ impl SecureHeaders {
                     "`Strict-Transport-Security` is configured with `SecureHeaders::hsts`, which sends it over HTTPS only",
                 ));
             }
-            if REMOVED_HEADERS.contains(&name.as_str()) {
+            if REMOVED_HEADERS.contains(name) {
                 return Err(ConfigError::new(
                     "SecureHeaders::set",
                     format!("`{name}` names software or versions and is always removed"),
@@ -152,7 +155,7 @@ impl SecureHeaders {
         for (name, value) in &self.headers {
             headers.insert(name.clone(), value.clone());
         }
-        for name in REMOVED_HEADERS {
+        for name in &REMOVED_HEADERS {
             headers.remove(name);
         }
         match (https, self.hsts) {

@@ -19,6 +19,9 @@ use crate::problem::PROBLEM_JSON;
 /// The request and response header that carries the id (lower-case).
 pub const HEADER: &str = "x-request-id";
 
+/// [`HEADER`] as a header name, for lookups without parsing.
+const HEADER_NAME: HeaderName = HeaderName::from_static(HEADER);
+
 /// The longest client-chosen id kept, in bytes.
 pub const MAX_LEN: usize = 64;
 
@@ -88,7 +91,7 @@ impl RequestId {
     /// The client's id from `headers` if there is exactly one and it is
     /// safe, or else a generated one.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let mut values = headers.get_all(HEADER);
+        let mut values = headers.get_all(&HEADER_NAME);
         match (values.next(), values.next()) {
             (Some(v), None) => v
                 .to_str()
@@ -125,7 +128,7 @@ impl RequestId {
         };
         if let Ok(value) = HeaderValue::from_str(self.as_str()) {
             res.headers_mut()
-                .insert(HeaderName::from_static(HEADER), value);
+                .insert(HEADER_NAME, value);
         }
         res
     }
