@@ -14,9 +14,12 @@
 //! - an entry verified under key sets that have since been replaced (a
 //!   JWKS file reloaded, the JWKS endpoint fetched again) is not used:
 //!   a key rotated out stops accepting its tokens at once;
-//! - at most `capacity` entries (default [`DEFAULT_CAPACITY`]); when full,
-//!   expired entries are dropped, and if none is, the cache is emptied, so
-//!   a flood of distinct valid tokens costs at most what no cache costs.
+//! - at most `capacity` entries (default [`DEFAULT_CAPACITY`]), each of a
+//!   token of at most [`MAX_TOKEN_BYTES`] bytes (longer ones are verified
+//!   every time), so the cache holds at most about `capacity` × 8 KiB
+//!   (the token and its parsed claims); when full, expired entries are
+//!   dropped, and if none is, the cache is emptied, so a flood of distinct
+//!   valid tokens costs at most what no cache costs.
 //!
 //! The trade-off: a token stays accepted for up to the time to live after
 //! its key is removed at a JWKS endpoint that has not been fetched again,
@@ -34,6 +37,9 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 /// The default time an entry is used after its token was verified, in
 /// seconds.
 pub const DEFAULT_TTL_SECS: u64 = 60;
+
+/// The longest token kept, in bytes; longer tokens are verified every time.
+pub const MAX_TOKEN_BYTES: usize = 4096;
 
 /// One verified token.
 struct Entry {
@@ -107,7 +113,7 @@ impl TokenCache {
         now: u64,
         generation: u64,
     ) {
-        if !self.is_enabled() {
+        if !self.is_enabled() || token.len() > MAX_TOKEN_BYTES {
             return;
         }
         let until = valid_until.min(now.saturating_add(self.ttl_secs));
@@ -180,6 +186,9 @@ mod tests {
             let len = cache.entries.lock().map(|e| e.len()).unwrap_or(usize::MAX);
             assert!(len <= 3);
         }
+        let long = "x".repeat(MAX_TOKEN_BYTES + 1);
+        cache.insert(&long, &claims("x"), 2_000, 1_000, 0);
+        assert!(cache.get(&long, 1_001, 0).is_none(), "too long to keep");
         let off = TokenCache::new(0, 60);
         off.insert("a.b.c", &claims("alice"), 2_000, 1_000, 0);
         assert!(off.get("a.b.c", 1_001, 0).is_none());
