@@ -62,10 +62,7 @@ const STRICT: [(&str, &str); 6] = [
 ];
 
 /// Headers that would name software or versions; always removed.
-const REMOVED_HEADERS: [HeaderName; 2] = [
-    header::SERVER,
-    HeaderName::from_static("x-powered-by"),
-];
+const REMOVED_HEADERS: [HeaderName; 2] = [header::SERVER, HeaderName::from_static("x-powered-by")];
 
 impl Default for SecureHeaders {
     fn default() -> Self {

@@ -127,8 +127,7 @@ impl RequestId {
             res
         };
         if let Ok(value) = HeaderValue::from_str(self.as_str()) {
-            res.headers_mut()
-                .insert(HEADER_NAME, value);
+            res.headers_mut().insert(HEADER_NAME, value);
         }
         res
     }
