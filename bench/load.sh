@@ -34,7 +34,8 @@ ticks=$(getconf CLK_TCK)
 # run MODE ROUND: one server, one wrk run; appends "mode rps cpu_us_per_req".
 run() {
     local mode=$1
-    "${server_cpu[@]}" "$bin" "$mode" "$PORT" >"$out/server.out" 2>"$out/server.err" &
+    # TMPDIR: the ES256 server's JWKS file goes where the trap removes it.
+    TMPDIR="$out" "${server_cpu[@]}" "$bin" "$mode" "$PORT" >"$out/server.out" 2>"$out/server.err" &
     local pid=$!
     for _ in $(seq 100); do grep -q '^ready' "$out/server.out" 2>/dev/null && break; sleep 0.05; done
     local token
