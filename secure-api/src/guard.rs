@@ -108,11 +108,7 @@ async fn spend_jti(
     ) {
         // Counted, as before the replay store moved behind the store: the
         // lock-out itself is logged when authentication trips it.
-        state
-            .store
-            .record_failure(ip)
-            .await
-            .map_err(|_| Rejection::StoreUnavailable)?;
+        state.store.record_failure(ip).await?;
     }
     result
 }
@@ -182,11 +178,7 @@ async fn check(
             },
             _ => BucketKey::Ip(ip),
         };
-        let charge = state
-            .store
-            .charge(policy.handler, quota, &key)
-            .await
-            .map_err(|_| Rejection::StoreUnavailable)?;
+        let charge = state.store.charge(policy.handler, quota, &key).await?;
         *charged = Some(charge);
         if let Some(retry_after) = charge.retry_after {
             return Err(Rejection::RateLimited { retry_after });
@@ -248,11 +240,7 @@ async fn authenticate(
 /// # Errors
 /// [`Rejection::StoreUnavailable`] when the store cannot be reached.
 async fn record_failure(state: &SecurityState, ip: IpAddr) -> Result<(), Rejection> {
-    let locked = state
-        .store
-        .record_failure(ip)
-        .await
-        .map_err(|_| Rejection::StoreUnavailable)?;
+    let locked = state.store.record_failure(ip).await?;
     if locked {
         tracing::warn!(
             target: "secure_api::security",

@@ -276,16 +276,12 @@ pub(crate) fn truncate(value: &str, max: usize) -> Cow<'_, str> {
 /// HTTP/2 encoders never index them (RFC 7541 §7.1.3).
 pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
     for name in &SENSITIVE_HEADER_NAMES {
-        match headers.get_all(name).count() {
-            0 => continue,
-            // The usual case: one value, marked in place.
-            1 => {
-                if let Some(value) = headers.get_mut(name) {
-                    value.set_sensitive(true);
-                }
-                continue;
+        if headers.get_all(name).count() <= 1 {
+            // None, or one value: marked in place.
+            if let Some(value) = headers.get_mut(name) {
+                value.set_sensitive(true);
             }
-            _ => {}
+            continue;
         }
         // `get_all` gives shared references; rebuild the values marked.
         let values: Vec<_> = headers
@@ -296,9 +292,6 @@ pub(crate) fn mark_sensitive(headers: &mut HeaderMap) {
                 v
             })
             .collect();
-        if values.is_empty() {
-            continue;
-        }
         headers.remove(name);
         for value in values {
             headers.append(name.clone(), value);

@@ -145,9 +145,10 @@ pub(crate) struct Pending {
 
 impl Pending {
     /// Starts the audit of `req`, which arrived at `started` and whose
-    /// client IP the middleware resolved (`None` when unknown): gives it a [`RequestId`] (in its extensions),
-    /// marks its credential headers sensitive, and takes the method and
-    /// scrubbed path.
+    /// client IP the middleware resolved (`None` when unknown): gives it a
+    /// [`RequestId`] (in its extensions), marks its credential headers
+    /// sensitive, and keeps the method and the target (scrubbed only if an
+    /// audit line is written).
     pub(crate) fn begin(
         req: &mut ServiceRequest,
         started: Instant,

@@ -29,7 +29,7 @@ use reload::Watched;
 
 use crate::policy::AcceptedCredentials;
 use crate::rejection::Rejection;
-use crate::store::{ReplayError, Store, StoreError};
+use crate::store::{ReplayError, Store};
 
 /// Verifies the credentials a request presents: JWTs with the configured
 /// keys and claim rules, API keys against the key file. Built once by
@@ -147,12 +147,6 @@ fn jti(principal: &Principal) -> Result<&str, Rejection> {
     }
 }
 
-/// The refusal for a store that could not be reached.
-fn unavailable(_: StoreError) -> Rejection {
-    tracing::error!(target: "secure_api::security", "the shared state store is unreachable; refusing the request");
-    Rejection::StoreUnavailable
-}
-
 /// Checks, before the body is read, that the token can be spent on a
 /// `replay = "jti"` route: it has a `jti` not spent yet. Only
 /// [`spend_jti`], just before the handler, spends it.
@@ -162,10 +156,7 @@ fn unavailable(_: StoreError) -> Rejection {
 /// for a `jti` already spent; [`Rejection::StoreUnavailable`] when the
 /// store cannot be reached.
 pub(crate) async fn check_jti(store: &dyn Store, principal: &Principal) -> Result<(), Rejection> {
-    let spent = store
-        .jti_spent(jti(principal)?, jwt::unix_now())
-        .await
-        .map_err(unavailable)?;
+    let spent = store.jti_spent(jti(principal)?, jwt::unix_now()).await?;
     if spent {
         tracing::warn!(target: "secure_api::security", "replayed token: its `jti` was already used");
         return Err(Rejection::ReplayedToken);
@@ -195,8 +186,7 @@ pub(crate) async fn spend_jti(
         .map_or(0, |e| e as u64);
     let spent = store
         .spend_jti(jti, exp.saturating_add(leeway), jwt::unix_now())
-        .await
-        .map_err(unavailable)?;
+        .await?;
     match spent {
         Ok(()) => Ok(()),
         Err(ReplayError::Replayed) => {

@@ -75,7 +75,7 @@ pub(super) async fn refusal(req: &ServiceRequest, state: &SecurityState) -> Opti
     let client = client_bucket(req.request(), state.config.limits().ipv6_prefix_len);
     match state.store.lockout(client).await {
         Ok(lock) => lock.map(|retry_after| Rejection::RateLimited { retry_after }),
-        Err(_) => Some(Rejection::StoreUnavailable),
+        Err(unreachable) => Some(unreachable.into()),
     }
 }
 

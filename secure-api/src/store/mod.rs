@@ -25,6 +25,7 @@ use std::time::Duration;
 use futures_util::future::Either;
 
 use crate::rate_limit::quota::{BucketKey, Charge, Quota};
+use crate::rejection::Rejection;
 
 /// What a [`Store`] call yields: the answer, or [`StoreError`] when the
 /// state cannot be reached. An answer known at once (the in-memory
@@ -45,6 +46,13 @@ pub(crate) fn answered<'a, T>(answer: T) -> StoreFuture<'a, T> {
 /// let through on a guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StoreError;
+
+impl From<StoreError> for Rejection {
+    /// 503 with `Retry-After`: nothing is let through on a guess.
+    fn from(_: StoreError) -> Self {
+        Rejection::StoreUnavailable
+    }
+}
 
 /// Why a `jti` was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
