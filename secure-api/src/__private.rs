@@ -16,7 +16,7 @@ pub use secure_api_macros::roles;
 
 pub use crate::authz::{Access, Owner, Role, Scopes};
 pub use crate::methods::Route;
-pub use crate::policy::{AcceptedCredentials, Policy, Replay};
+pub use crate::policy::{AcceptedCredentials, Policy, Replay, StoreFailure};
 pub use crate::problem::FieldError;
 pub use crate::rate_limit::quota::{Quota, RateKeyKind};
 pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};

@@ -19,7 +19,8 @@ mod settings;
 pub use crate::client_ip::ForwardedHeader;
 pub use crate::error::{ConfigError, env};
 pub use builder::SecurityConfigBuilder;
+pub(crate) use settings::StoreChoice;
 pub use settings::{
-    DEFAULT_JWKS_COOLDOWN_SECONDS, DEFAULT_JWKS_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS, Limits,
-    MIN_SECRET_BYTES, SecurityConfig,
+    DEFAULT_JWKS_COOLDOWN_SECONDS, DEFAULT_JWKS_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS,
+    DEFAULT_REDIS_TIMEOUT_MS, Limits, MIN_SECRET_BYTES, SecurityConfig,
 };

@@ -84,6 +84,13 @@ pub mod env {
     pub const IPV6_PREFIX_LENGTH: &str = "SECURE_API_IPV6_PREFIX_LENGTH";
     /// Failed authentications per client IP per minute before 429.
     pub const AUTH_FAILURES_PER_MINUTE: &str = "SECURE_API_AUTH_FAILURES_PER_MINUTE";
+    /// Redis URL (`redis://host:port`) of the state store shared by
+    /// replicas (quotas, failed-authentication lock-outs, spent `jti`s);
+    /// unset keeps the state in process memory. Needs the `redis` feature.
+    pub const REDIS_URL: &str = "SECURE_API_REDIS_URL";
+    /// The longest one call to the shared store may take, connecting
+    /// included, in milliseconds (default 250); a slower call is answered 503.
+    pub const REDIS_TIMEOUT_MS: &str = "SECURE_API_REDIS_TIMEOUT_MS";
     /// The most client keys tracked per rate-limited route.
     pub const RATE_LIMIT_MAX_KEYS: &str = "SECURE_API_RATE_LIMIT_MAX_KEYS";
     /// Comma-separated origins (`https://app.example.com`) allowed to call

@@ -23,14 +23,17 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder};
 use futures_util::FutureExt;
 
 use crate::audit::{note_principal, note_rejection};
+use crate::auth::bearer::presents_credentials;
 use crate::auth::{self, AuthMethod, Principal};
 use crate::authz::Access;
 use crate::client_ip::client_bucket;
-use crate::policy::{Policy, Replay};
+use crate::middleware::lockout_unknown;
+use crate::policy::{Policy, Replay, StoreFailure};
 use crate::problem::Problem;
 use crate::rate_limit::quota::{BucketKey, Charge, Quota, RateKeyKind};
 use crate::rejection::Rejection;
 use crate::state::SecurityState;
+use crate::store::StoreError;
 use crate::validation::BodyLimit;
 
 /// Runs the checks of `policy` on `req`, then extracts the handler's
@@ -105,10 +108,9 @@ async fn spend_jti(
     if matches!(
         result,
         Err(Rejection::ReplayedToken | Rejection::InvalidToken)
-    ) {
-        // Counted, as before the replay store moved behind the store: the
-        // lock-out itself is logged when authentication trips it.
-        state.store.record_failure(ip).await?;
+    ) && state.store.record_failure(ip).await?
+    {
+        warn_locked_out(ip);
     }
     result
 }
@@ -163,6 +165,9 @@ async fn check(
     ip: IpAddr,
     charged: &mut Option<Charge>,
 ) -> Result<Option<Principal>, Rejection> {
+    if policy.on_store_error == StoreFailure::Refuse && lockout_unknown(req) {
+        return Err(Rejection::StoreUnavailable);
+    }
     let principal = match policy.access {
         Access::Public => None,
         Access::AnyOf(_) | Access::AllOf(_) | Access::Authenticated => {
@@ -178,9 +183,12 @@ async fn check(
             },
             _ => BucketKey::Ip(ip),
         };
-        let charge = state.store.charge(policy.handler, quota, &key).await?;
-        *charged = Some(charge);
-        if let Some(retry_after) = charge.retry_after {
+        let charge = tolerate(
+            policy,
+            state.store.charge(policy.handler, quota, &key).await,
+        )?;
+        *charged = charge;
+        if let Some(retry_after) = charge.and_then(|c| c.retry_after) {
             return Err(Rejection::RateLimited { retry_after });
         }
     }
@@ -204,19 +212,34 @@ async fn check(
     Ok(principal)
 }
 
-/// Authentication with brute-force throttling: each failure is counted
-/// against the client IP.
+/// Authentication with brute-force throttling: a token verified recently
+/// passes at once; any other credential check is reserved against the
+/// client IP's failed-authentication limit before it is verified
+/// (refused with 429 when the limit is reached, however many checks run
+/// at once), refunded when the credentials are good, and counted as a
+/// failure when they are not.
 async fn authenticate(
     policy: &Policy,
     req: &HttpRequest,
     state: &SecurityState,
     ip: IpAddr,
 ) -> Result<Principal, Rejection> {
-    let mut result = state
-        .config
-        .authenticator()
-        .authenticate(req, policy.auth)
-        .await;
+    let authenticator = state.config.authenticator();
+    let (mut result, attempt) = match authenticator.verified_before(req, policy.auth) {
+        Some(principal) => (Ok(principal), None),
+        None => {
+            let attempt = if presents_credentials(req) {
+                match tolerate(policy, state.store.begin_attempt(ip).await)? {
+                    Some(Ok(attempt)) => Some(attempt),
+                    Some(Err(retry_after)) => return Err(Rejection::RateLimited { retry_after }),
+                    None => None,
+                }
+            } else {
+                None
+            };
+            (authenticator.authenticate(req, policy.auth).await, attempt)
+        }
+    };
     if policy.replay == Replay::OncePerJti
         && let Ok(p) = &result
         && let Err(rejection) = auth::check_jti(state.store.as_ref(), p).await
@@ -225,28 +248,40 @@ async fn authenticate(
         note_principal(req, Some(p));
         result = Err(rejection);
     }
-    if matches!(
+    let failed = matches!(
         result,
         Err(Rejection::InvalidToken | Rejection::ReplayedToken)
-    ) {
-        record_failure(state, ip).await?;
+    );
+    let locked = match attempt {
+        Some(attempt) => state.store.end_attempt(ip, attempt, failed).await,
+        None if failed => state.store.record_failure(ip).await,
+        None => Ok(false),
+    };
+    if tolerate(policy, locked)? == Some(true) {
+        warn_locked_out(ip);
     }
     result
 }
 
-/// Counts one failed authentication of the client bucket `ip`, and warns
-/// when it locks the client out.
+/// A store's answer; on a route with `on_store_error = "allow"`, `None`
+/// when the store cannot be reached (the check is skipped: fail open).
 ///
 /// # Errors
-/// [`Rejection::StoreUnavailable`] when the store cannot be reached.
-async fn record_failure(state: &SecurityState, ip: IpAddr) -> Result<(), Rejection> {
-    let locked = state.store.record_failure(ip).await?;
-    if locked {
-        tracing::warn!(
-            target: "secure_api::security",
-            client_ip = %ip,
-            "too many failed authentications; credentialed requests from this client are refused until the window ends"
-        );
+/// [`Rejection::StoreUnavailable`] when the store cannot be reached on a
+/// route that fails closed (the default).
+fn tolerate<T>(policy: &Policy, answer: Result<T, StoreError>) -> Result<Option<T>, Rejection> {
+    match (answer, policy.on_store_error) {
+        (Ok(value), _) => Ok(Some(value)),
+        (Err(_), StoreFailure::Allow) => Ok(None),
+        (Err(unreachable), StoreFailure::Refuse) => Err(unreachable.into()),
     }
-    Ok(())
+}
+
+/// Warns that the client bucket `ip` is now locked out.
+fn warn_locked_out(ip: IpAddr) {
+    tracing::warn!(
+        target: "secure_api::security",
+        client_ip = %ip,
+        "too many failed authentications; credentialed requests from this client are refused until the window ends"
+    );
 }

@@ -155,6 +155,7 @@ pub mod config;
 // Layer 4, the request pipeline.
 pub mod audit;
 mod guard;
+mod health;
 mod middleware;
 mod state;
 // Layer 5, the facade: public paths and what generated code names.
@@ -168,6 +169,7 @@ pub use authz::Role;
 pub use config::{ConfigError, ForwardedHeader, Limits, SecurityConfig, SecurityConfigBuilder};
 pub use cors::CorsPolicy;
 pub use headers::{Hsts, HttpsAuthority, SecureHeaders};
+pub use health::StoreHealth;
 pub use metrics::Metrics;
 pub use middleware::Security;
 pub use problem::{FieldError, Problem};

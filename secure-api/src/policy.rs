@@ -31,6 +31,19 @@ pub enum Replay {
     OncePerJti,
 }
 
+/// What a route does when the shared state store cannot be reached
+/// (`#[secure(on_store_error = "..")]`).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFailure {
+    /// The default: 503 problem+json with `Retry-After` (fail closed).
+    Refuse,
+    /// `on_store_error = "allow"`: the checks that need the store (the
+    /// quota, the failed-authentication lock-out) are skipped while it is
+    /// down, and the request goes on (fail open).
+    Allow,
+}
+
 /// The compiled policy of one `#[secure]` handler.
 #[doc(hidden)]
 #[derive(Debug)]
@@ -62,4 +75,7 @@ pub struct Policy {
     /// `deprecated(..)`: the `Deprecation`, `Sunset` and `Link` headers,
     /// and 410 from the sunset on.
     pub deprecation: Option<Deprecation>,
+    /// What happens while the shared store cannot be reached
+    /// (`on_store_error`).
+    pub on_store_error: StoreFailure,
 }

@@ -11,9 +11,11 @@ use std::time::Duration;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::audit::Trail;
-use crate::config::SecurityConfig;
+use crate::config::{SecurityConfig, StoreChoice};
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
+#[cfg(feature = "redis")]
+use crate::store::redis::RedisStore;
 
 /// What `#[secure]` handlers reach through the request: the configuration
 /// and the per-route rate-limit state.
@@ -26,16 +28,32 @@ pub(crate) struct SecurityState {
 }
 
 impl SecurityState {
-    /// The state for `config`, with an in-memory store sized by it.
+    /// The state for `config`, with the store it chose: in this process
+    /// (sized by it), or in Redis.
     pub(crate) fn new(config: SecurityConfig) -> Self {
         let limits = config.limits();
-        Self {
-            store: Box::new(MemoryStore::new(
+        let window = Duration::from_secs(limits.auth_failure_window_secs);
+        let store: Box<dyn Store> = match config.store() {
+            StoreChoice::Memory => Box::new(MemoryStore::new(
                 limits.max_keys,
                 limits.auth_failures,
-                Duration::from_secs(limits.auth_failure_window_secs),
+                window,
                 config.replay_capacity(),
             )),
+            #[cfg(feature = "redis")]
+            StoreChoice::Redis(settings) => Box::new(RedisStore::new(
+                settings.clone(),
+                limits.auth_failures,
+                window,
+            )),
+        };
+        tracing::info!(
+            target: "secure_api::config",
+            store = store.kind(),
+            "the state requests share (quotas, lock-outs, spent jti) is kept in this store"
+        );
+        Self {
+            store,
             trail: Trail::new(config.alerts(), limits.ipv6_prefix_len),
             config,
         }

@@ -80,6 +80,7 @@ const SECURE_API_LAYERS: &[(&str, u8)] = &[
     ("rate_limit/global.rs", 3),
     ("audit/", 4),
     ("guard.rs", 4),
+    ("health.rs", 4),
     ("middleware/", 4),
     ("state.rs", 4),
     ("__private.rs", 5),

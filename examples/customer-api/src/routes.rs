@@ -6,8 +6,8 @@
 //! caller by the framework. The handlers only do the work.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, Responder, delete, get, post, web};
-use secure_api::{Input, Metrics, Principal, Problem, Reply, secure};
+use actix_web::{HttpResponse, delete, get, post, web};
+use secure_api::{Input, Metrics, Principal, Problem, Reply, StoreHealth, secure};
 use serde::Deserialize;
 use validator::Validate;
 
@@ -38,11 +38,15 @@ async fn metrics(metrics: Metrics) -> HttpResponse {
 }
 
 /// `GET /health`: `{"status":"ok"}`, to anyone, 600 requests a minute per
-/// client IP.
-#[secure(public, rate = "600/1m")]
+/// client IP; 503 problem+json naming the store while the shared state
+/// store (`SECURE_API_REDIS_URL`) cannot be reached. While it is down the
+/// quota cannot be counted, so it is skipped (`on_store_error = "allow"`)
+/// and the handler reports the store.
+#[secure(public, rate = "600/1m", on_store_error = "allow")]
 #[get("/health")]
-async fn health() -> impl Responder {
-    web::Json(serde_json::json!({ "status": "ok" }))
+async fn health(store: StoreHealth) -> Result<web::Json<serde_json::Value>, Problem> {
+    store.check().await?;
+    Ok(web::Json(serde_json::json!({ "status": "ok" })))
 }
 
 /// The query of `GET /v1/customers`.

@@ -60,6 +60,7 @@ pub(crate) const KEYS: &[&str] = &[
     "unvalidated",
     "body_limit",
     "deprecated",
+    "on_store_error",
 ];
 
 /// `#[secure(...)]`, parsed. Each value field holds the first occurrence of
@@ -98,6 +99,8 @@ pub(crate) struct SecureArgs {
     pub(crate) rate_key: Option<RateKeyKind>,
     /// `version = "v1"`.
     pub(crate) version: Option<VersionKey>,
+    /// `on_store_error = "refuse" | "allow"`, with the literal for spans.
+    pub(crate) on_store_error: Option<(StoreFailure, LitStr)>,
     /// `unvalidated(body, query)`.
     pub(crate) unvalidated: Option<UnvalidatedKey>,
     /// `body_limit = "1MiB"`.
@@ -216,6 +219,16 @@ pub(crate) enum Replay {
     OncePerJti,
 }
 
+/// `on_store_error = ".."`: what the route does while the shared state
+/// store cannot be reached.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreFailure {
+    /// `"refuse"`, the default: 503 (fail closed).
+    Refuse,
+    /// `"allow"`: skip the checks that need the store (fail open).
+    Allow,
+}
+
 /// `owner(param = "id", unless = "editor")`.
 pub(crate) struct OwnerKey {
     /// The `param` literal: the route path parameter holding the owner's id.
@@ -319,6 +332,19 @@ impl SecureArgs {
                     }
                 });
                 self.replay = self.replay.take().or(replay);
+            }
+            "on_store_error" => {
+                let failure = string_value(meta, "on_store_error = \"allow\"", cx).and_then(|lit| {
+                    match lit.value().as_str() {
+                        "refuse" => Some((StoreFailure::Refuse, lit)),
+                        "allow" => Some((StoreFailure::Allow, lit)),
+                        other => {
+                            cx.spanned(&lit, format!("invalid `on_store_error` \"{other}\"; expected \"refuse\" (503 while the shared store is down, the default) or \"allow\" (skip the quota and lock-out checks while it is down: fail open)"));
+                            None
+                        }
+                    }
+                });
+                self.on_store_error = self.on_store_error.take().or(failure);
             }
             "public" => {
                 if let Meta::Path(_) = meta {

@@ -11,12 +11,25 @@ use crate::grammar::{MAX_REFILL_SECS, path_params};
 
 use super::attr::{
     API_KEY_ROLES, AcceptedCredentials, ROLES, RateKeyKind, RequirementKeys, SCOPES, Secure,
-    SecureArgs,
+    SecureArgs, StoreFailure,
 };
 use super::handler::{Handler, Target};
 
 /// The most arguments a handler may take: actix-web implements `FromRequest`
 /// for tuples of up to 16 extractors.
+/// `on_store_error = "allow"` is not used with `replay`.
+///
+/// A spent `jti` lives in the store: without it, a replayed token cannot be
+/// told from a fresh one, so a one-time route can only fail closed.
+fn replay_never_fails_open(args: &SecureArgs, cx: &Ctxt) {
+    if let (Some((StoreFailure::Allow, lit)), Some(_)) = (&args.on_store_error, &args.replay) {
+        cx.spanned(
+            lit,
+            "`on_store_error = \"allow\"` cannot be used with `replay`: spent `jti`s are kept in the store, so while it is down a replayed token cannot be told from a fresh one; remove `on_store_error`, the route then answers 503 while the store is down",
+        );
+    }
+}
+
 pub(crate) const MAX_ARGS: usize = 16;
 
 /// Runs every rule. `args` is `None` when the attribute did not even parse,
@@ -33,6 +46,7 @@ pub(crate) fn check(cx: &Ctxt, secure: &Secure) {
         api_key_roles_need_both_credentials(args, cx);
         api_key_roles_need_a_jwt_requirement(args, cx);
         replay_needs_jwt_only(args, cx);
+        replay_never_fails_open(args, cx);
         rate_options_need_a_rate(args, cx);
         quota_refills_in_time(args, cx);
         public_is_limited_by_ip(args, cx);

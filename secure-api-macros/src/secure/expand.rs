@@ -26,7 +26,7 @@ use crate::tokens::role_expr;
 
 use super::attr::{
     AcceptedCredentials, Combinator, DateValue, RateKeyKind, Replay, Requirement, Secure,
-    SecureArgs,
+    SecureArgs, StoreFailure,
 };
 use super::handler::{Handler, Response, RouteAttr, Target};
 
@@ -430,6 +430,12 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
         }
         None => quote! { ::core::option::Option::None },
     };
+    let on_store_error = match &args.on_store_error {
+        Some((StoreFailure::Allow, _)) => quote! { ::secure_api::__private::StoreFailure::Allow },
+        Some((StoreFailure::Refuse, _)) | None => {
+            quote! { ::secure_api::__private::StoreFailure::Refuse }
+        }
+    };
     let rate_key = match &args.rate_key {
         Some(RateKeyKind::Ip) => quote! { ::secure_api::__private::RateKeyKind::Ip },
         Some(RateKeyKind::Principal) => {
@@ -491,6 +497,7 @@ fn policy(args: &SecureArgs, name: &str, served: &LitStr) -> TokenStream {
             rate_key: #rate_key,
             body_limit: #body_limit,
             deprecation: #deprecation,
+            on_store_error: #on_store_error,
         }
     }
 }

@@ -190,6 +190,13 @@ impl JwtVerifier {
         Ok(claims)
     }
 
+    /// The claims of `token` when it was verified recently and its entry in
+    /// the verified-token cache still holds (see [`token_cache`](super::token_cache));
+    /// `None` otherwise, and then only [`verify`](Self::verify) can tell.
+    pub(crate) fn verified_before(&self, token: &str) -> Option<Arc<VerifiedClaims>> {
+        self.cache.get(token, unix_now(), self.key_generation())
+    }
+
     /// A number that changes whenever a JWKS key set is replaced (a file
     /// reloaded, the endpoint fetched again); the HMAC secret never changes.
     fn key_generation(&self) -> u64 {

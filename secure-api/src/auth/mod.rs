@@ -120,6 +120,30 @@ impl Authenticator {
         }
     }
 
+    /// The principal of `req` when the route takes JWTs and its bearer
+    /// token was verified recently (the verified-token cache holds it):
+    /// nothing in it can fail, so no guess is being made. `None` means
+    /// [`authenticate`](Self::authenticate) must tell.
+    pub(crate) fn verified_before(
+        &self,
+        req: &HttpRequest,
+        accepted: AcceptedCredentials,
+    ) -> Option<Principal> {
+        if accepted == AcceptedCredentials::ApiKey
+            || (accepted == AcceptedCredentials::Any
+                && !matches!(api_key::presented(req), Presented::Absent))
+        {
+            return None;
+        }
+        match bearer::bearer(req) {
+            Bearer::Token(token) => self
+                .jwt
+                .verified_before(token)
+                .map(|claims| Principal::from_claims(claims, AuthMethod::Jwt)),
+            Bearer::Absent | Bearer::Malformed => None,
+        }
+    }
+
     fn verify_api_key(&self, key: &str) -> Result<Principal, Rejection> {
         let Some(keys) = self.api_keys() else {
             tracing::info!(target: "secure_api::auth", "API key presented, but no key file is configured");

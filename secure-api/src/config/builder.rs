@@ -11,8 +11,8 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::settings::{
-    DEFAULT_JWKS_COOLDOWN_SECONDS, DEFAULT_JWKS_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS, Limits,
-    MIN_SECRET_BYTES, SecurityConfig,
+    DEFAULT_JWKS_COOLDOWN_SECONDS, DEFAULT_JWKS_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS,
+    DEFAULT_REDIS_TIMEOUT_MS, Limits, MIN_SECRET_BYTES, SecurityConfig, StoreChoice,
 };
 use crate::alert::{AlertPolicy, AlertSink};
 use crate::auth::Authenticator;
@@ -61,6 +61,8 @@ pub struct SecurityConfigBuilder {
     pub(super) cors: Option<CorsPolicy>,
     pub(super) cors_credentials: Option<bool>,
     pub(super) alerts: AlertPolicy,
+    pub(super) redis_url: Option<SecretString>,
+    pub(super) redis_timeout_ms: Option<u64>,
 }
 
 impl fmt::Debug for SecurityConfigBuilder {
@@ -87,6 +89,8 @@ impl fmt::Debug for SecurityConfigBuilder {
             .field("secure_headers", &self.secure_headers)
             .field("cors", &self.cors)
             .field("alerts", &self.alerts)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| REDACTED))
+            .field("redis_timeout_ms", &self.redis_timeout_ms)
             .finish()
     }
 }
@@ -266,6 +270,24 @@ impl SecurityConfigBuilder {
         self
     }
 
+    /// Keeps the state that requests share (quotas, failed-authentication
+    /// lock-outs, spent `jti`s) in the Redis at `url`
+    /// (`redis://[user:password@]host[:port][/db]`), shared by every
+    /// replica, instead of in process memory. Needs the `redis` feature;
+    /// see the README, "Several replicas".
+    pub fn redis_url(mut self, url: impl Into<String>) -> Self {
+        self.redis_url = Some(SecretString::from(url.into()));
+        self
+    }
+
+    /// The longest one call to the shared store may take, connecting
+    /// included, in milliseconds (default 250, 1 to 60,000): a slower
+    /// call is answered 503, failing closed.
+    pub fn redis_timeout_ms(mut self, milliseconds: u64) -> Self {
+        self.redis_timeout_ms = Some(milliseconds);
+        self
+    }
+
     /// Proxies (IP addresses or CIDR networks) whose `X-Forwarded-For`,
     /// `Forwarded` and `X-Forwarded-Proto` headers are believed.
     pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = IpNet>) -> Self {
@@ -294,7 +316,9 @@ impl SecurityConfigBuilder {
     /// policy allowing any origin with credentials, or naming something
     /// that is not an origin (`SECURE_API_CORS_ORIGINS`); secure headers
     /// that set HSTS, `Server` or `X-Powered-By` directly, or HSTS
-    /// `preload` under a year or without subdomains (`SecureHeaders::...`).
+    /// `preload` under a year or without subdomains (`SecureHeaders::...`);
+    /// a Redis URL that is not one, or set without the `redis` feature, or
+    /// a store timeout outside 1 to 60,000 ms.
     pub fn build(self) -> Result<SecurityConfig, ConfigError> {
         let issuer = required(self.issuer, env::JWT_ISSUER)?;
         let audience = required(self.audience, env::JWT_AUDIENCE)?;
@@ -350,6 +374,7 @@ impl SecurityConfigBuilder {
             ));
         }
         check_secret(self.secret.as_ref())?;
+        let store = store_choice(self.redis_url.as_ref(), self.redis_timeout_ms)?;
         let (cache_capacity, cache_ttl_secs) = self
             .token_cache
             .unwrap_or((token_cache::DEFAULT_CAPACITY, token_cache::DEFAULT_TTL_SECS));
@@ -392,7 +417,50 @@ impl SecurityConfigBuilder {
             secure_headers: self.secure_headers,
             cors,
             alerts: self.alerts,
+            store,
         })
+    }
+}
+
+/// The longest accepted timeout of the shared store, in milliseconds.
+const MAX_REDIS_TIMEOUT_MS: u64 = 60_000;
+
+/// Where the shared state is kept: Redis when a URL is set, else memory.
+///
+/// # Errors
+/// `SECURE_API_REDIS_URL` that is not a Redis URL, or set while secure-api
+/// was built without the `redis` feature (never silently one process's
+/// state); `SECURE_API_REDIS_TIMEOUT_MS` outside 1 to 60,000.
+fn store_choice(
+    url: Option<&SecretString>,
+    timeout_ms: Option<u64>,
+) -> Result<StoreChoice, ConfigError> {
+    let timeout_ms = timeout_ms.unwrap_or(DEFAULT_REDIS_TIMEOUT_MS);
+    if !(1..=MAX_REDIS_TIMEOUT_MS).contains(&timeout_ms) {
+        return Err(ConfigError::new(
+            env::REDIS_TIMEOUT_MS,
+            format!("must be from 1 to {MAX_REDIS_TIMEOUT_MS} milliseconds"),
+        ));
+    }
+    let Some(url) = url else {
+        return Ok(StoreChoice::Memory);
+    };
+    #[cfg(feature = "redis")]
+    {
+        crate::store::redis::RedisSettings::new(
+            url.expose_secret(),
+            Duration::from_millis(timeout_ms),
+        )
+        .map(StoreChoice::Redis)
+        .map_err(|problem| ConfigError::new(env::REDIS_URL, problem))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = url;
+        Err(ConfigError::new(
+            env::REDIS_URL,
+            "is set, but secure-api was built without its `redis` feature: enable it, or unset the variable to keep the state in this process",
+        ))
     }
 }
 

@@ -103,6 +103,14 @@ impl SecurityConfigBuilder {
         })? {
             self.limits.max_keys = v;
         }
+        if let Some(v) = read(env::REDIS_URL, text)? {
+            self.redis_url = Some(SecretString::from(v));
+        }
+        if let Some(v) = read(env::REDIS_TIMEOUT_MS, |v| {
+            number(v, "a whole number of milliseconds", |_: &u64| true)
+        })? {
+            self.redis_timeout_ms = Some(v);
+        }
         read_alert_env(&mut self.alerts)?;
         Ok(self)
     }

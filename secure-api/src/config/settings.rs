@@ -31,6 +31,10 @@ pub const DEFAULT_JWKS_TTL_SECONDS: u64 = 300;
 /// The least time between two fetches of `SECURE_API_JWKS_URL`, in seconds.
 pub const DEFAULT_JWKS_COOLDOWN_SECONDS: u64 = 10;
 
+/// The default bound on one call to the shared store (connecting
+/// included), in milliseconds.
+pub const DEFAULT_REDIS_TIMEOUT_MS: u64 = 250;
+
 /// Validated security configuration: token keys and claims rules, realm,
 /// trusted proxies.
 ///
@@ -47,6 +51,18 @@ pub struct SecurityConfig {
     pub(super) secure_headers: SecureHeaders,
     pub(super) cors: Option<CorsPolicy>,
     pub(super) alerts: AlertPolicy,
+    pub(super) store: StoreChoice,
+}
+
+/// Where the state that requests share (quotas, failed authentications,
+/// spent `jti`s) is kept.
+#[derive(Debug, Clone)]
+pub(crate) enum StoreChoice {
+    /// In this process (the default).
+    Memory,
+    /// In Redis, shared by every replica (`SECURE_API_REDIS_URL`).
+    #[cfg(feature = "redis")]
+    Redis(crate::store::redis::RedisSettings),
 }
 
 /// Rate-limit settings of a [`SecurityConfig`].
@@ -90,6 +106,7 @@ impl fmt::Debug for SecurityConfig {
             .field("secure_headers", &self.secure_headers)
             .field("cors", &self.cors)
             .field("alerts", &self.alerts)
+            .field("store", &self.store)
             .finish()
     }
 }
@@ -104,6 +121,11 @@ impl SecurityConfig {
     /// generated (see [`SecurityConfigBuilder::development_mode`](crate::SecurityConfigBuilder::development_mode)).
     pub fn is_development_mode(&self) -> bool {
         self.development_mode
+    }
+
+    /// Where the shared state is kept.
+    pub(crate) fn store(&self) -> &StoreChoice {
+        &self.store
     }
 
     /// The proxies whose forwarding headers are believed.

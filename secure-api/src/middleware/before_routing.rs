@@ -5,11 +5,11 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::Error;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, forward_ready};
 use actix_web::http::Method;
 use actix_web::http::header;
+use actix_web::{Error, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use crate::audit::note_rejection;
@@ -61,10 +61,23 @@ where
     }
 }
 
+/// Noted in a request's extensions when the store could not say whether
+/// its client is locked out: the `#[secure]` route decides (503 unless it
+/// fails open); other routes authenticate no one, so the lock-out does not
+/// concern them.
+#[derive(Clone, Copy)]
+struct LockoutUnknown;
+
+/// Whether the store could not say, before routing, whether `req`'s
+/// client is locked out.
+pub(crate) fn lockout_unknown(req: &HttpRequest) -> bool {
+    req.extensions().contains::<LockoutUnknown>()
+}
+
 /// Why `req` is refused before routing, if it is: a credential in the
 /// URL (RFC 6750 §5.3), or credentials from a client locked out
-/// for failed authentications (the store's lock-out); 503 when the store
-/// cannot tell.
+/// for failed authentications (the store's lock-out). When the store
+/// cannot tell, the request goes on marked (see [`lockout_unknown`]).
 pub(super) async fn refusal(req: &ServiceRequest, state: &SecurityState) -> Option<Rejection> {
     if credential_in_url(req.request()) {
         return Some(Rejection::CredentialInUrl);
@@ -75,7 +88,10 @@ pub(super) async fn refusal(req: &ServiceRequest, state: &SecurityState) -> Opti
     let client = client_bucket(req.request(), state.config.limits().ipv6_prefix_len);
     match state.store.lockout(client).await {
         Ok(lock) => lock.map(|retry_after| Rejection::RateLimited { retry_after }),
-        Err(unreachable) => Some(unreachable.into()),
+        Err(_unreachable) => {
+            req.extensions_mut().insert(LockoutUnknown);
+            None
+        }
     }
 }
 

@@ -14,6 +14,8 @@ mod extract;
 mod finish;
 mod https;
 
+pub(crate) use before_routing::lockout_unknown;
+
 use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::sync::Arc;

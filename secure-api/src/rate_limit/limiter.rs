@@ -1,6 +1,13 @@
 //! One route's keyed limiter ([`KeyedLimiter`]): governor's GCRA bucket
 //! per [`BucketKey`], idle keys swept, the number of keys capped; and the
 //! limiters of every route of one middleware.
+//!
+//! The cap never turns into a bucket that strangers share: a new key that
+//! finds the limiter full evicts the least recently seen tenth of the keys
+//! first, so every key gets a bucket of its own and a flood of new clients
+//! cannot make a client that took no part in it wait. An evicted key starts
+//! again with a full bucket, which takes a flood of `max_keys / 10` other
+//! keys at least.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,26 +30,23 @@ pub const DEFAULT_MAX_KEYS: usize = 100_000;
 type Bucket = DefaultDirectRateLimiter<StateInformationMiddleware>;
 
 /// One tracked key: its GCRA bucket and when it was last charged
-/// (milliseconds since the limiter started).
+/// (nanoseconds since the limiter started).
 struct Entry {
     bucket: Bucket,
-    last_seen_ms: AtomicU64,
+    last_seen_ns: AtomicU64,
 }
 
 /// One route's keyed limiter: a GCRA bucket per key (governor), idle keys
-/// swept, key count capped.
+/// swept, key count capped by evicting the least recently seen keys.
 pub struct KeyedLimiter {
     quota: Quota,
     buckets: DashMap<BucketKey, Entry>,
-    overflow: Bucket,
     clock: DefaultClock,
     max_keys: usize,
     started: Instant,
-    last_sweep_ms: AtomicU64,
-    /// Set when a new key found the limiter full (and went to the overflow
-    /// bucket): sweeps are then due every second. Kept so that the hot path
-    /// never counts the keys (`DashMap::len` locks every shard).
-    full: AtomicBool,
+    last_sweep_ns: AtomicU64,
+    /// Set while one thread evicts, so that others do not pile up behind it.
+    evicting: AtomicBool,
 }
 
 impl std::fmt::Debug for KeyedLimiter {
@@ -62,12 +66,11 @@ impl KeyedLimiter {
         Self {
             quota,
             buckets: DashMap::new(),
-            overflow: Self::bucket(quota, &clock),
             clock,
             max_keys: max_keys.max(1),
             started: Instant::now(),
-            last_sweep_ms: AtomicU64::new(0),
-            full: AtomicBool::new(false),
+            last_sweep_ns: AtomicU64::new(0),
+            evicting: AtomicBool::new(false),
         }
     }
 
@@ -92,21 +95,21 @@ impl KeyedLimiter {
     }
 
     /// Charges one request to `key` and says what is left. A key seen for
-    /// the first time while [`max_keys`](Self::max_keys) keys are tracked is
-    /// charged to the shared overflow bucket instead.
+    /// the first time while [`max_keys`](Self::max_keys) keys are tracked
+    /// makes room first (see the module documentation).
     pub fn check(&self, key: &BucketKey) -> Charge {
-        let now_ms = self.now_ms();
-        self.sweep_if_due(now_ms);
+        let now_ns = self.now_ns();
+        self.sweep_if_due(now_ns);
         let result = if let Some(entry) = self.buckets.get(key) {
-            entry.last_seen_ms.store(now_ms, Ordering::Relaxed);
+            entry.last_seen_ns.store(now_ns, Ordering::Relaxed);
             entry.bucket.check()
-        } else if self.buckets.len() >= self.max_keys {
-            self.full.store(true, Ordering::Relaxed);
-            self.overflow.check()
         } else {
+            if self.buckets.len() >= self.max_keys {
+                self.evict_least_recent();
+            }
             let entry = self.buckets.entry(key.clone()).or_insert_with(|| Entry {
                 bucket: Self::bucket(self.quota, &self.clock),
-                last_seen_ms: AtomicU64::new(now_ms),
+                last_seen_ns: AtomicU64::new(now_ns),
             });
             entry.bucket.check()
         };
@@ -115,59 +118,76 @@ impl KeyedLimiter {
                 let remaining = snapshot.remaining_burst_capacity();
                 Charge {
                     remaining,
-                    reset_secs: self.full_after(remaining),
+                    reset_secs: self.quota.full_after(remaining),
                     retry_after: None,
                 }
             }
             Err(not_until) => Charge {
                 remaining: 0,
-                reset_secs: self.full_after(0),
+                reset_secs: self.quota.full_after(0),
                 retry_after: Some(not_until.wait_time_from(self.clock.now())),
             },
         }
     }
 
-    /// Whole seconds until a bucket with `remaining` cells is full again.
-    fn full_after(&self, remaining: u32) -> u64 {
-        let missing = self.quota.burst().saturating_sub(remaining);
-        (self.quota.period().as_secs_f64() * f64::from(missing)).ceil() as u64
+    /// Nanoseconds since the limiter started: fine enough that keys seen
+    /// one after the other are told apart by recency.
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    /// Drops the least recently seen tenth of the keys (at least one),
+    /// in one pass: for every `max_keys / 10` new keys. A thread that finds
+    /// another evicting inserts without waiting, so the cap may be passed
+    /// by as many keys as there are threads at once.
+    fn evict_least_recent(&self) {
+        if self
+            .evicting
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        let mut seen: Vec<u64> = self
+            .buckets
+            .iter()
+            .map(|e| e.last_seen_ns.load(Ordering::Relaxed))
+            .collect();
+        if !seen.is_empty() {
+            let nth = (self.max_keys / 10).min(seen.len() - 1);
+            let (_, cutoff, _) = seen.select_nth_unstable(nth);
+            let cutoff = *cutoff;
+            self.buckets
+                .retain(|_, e| e.last_seen_ns.load(Ordering::Relaxed) > cutoff);
+        }
+        self.evicting.store(false, Ordering::Release);
     }
 
     /// Drops keys idle long enough for their bucket to be full again (so
     /// indistinguishable from a new one), at most once per
-    /// [`SWEEP_INTERVAL`], or once a second while the limiter is full.
-    fn sweep_if_due(&self, now_ms: u64) {
-        let last = self.last_sweep_ms.load(Ordering::Relaxed);
-        let due = if self.full.load(Ordering::Relaxed) {
-            1_000
-        } else {
-            SWEEP_INTERVAL.as_millis() as u64
-        };
-        if now_ms.saturating_sub(last) < due
+    /// [`SWEEP_INTERVAL`].
+    fn sweep_if_due(&self, now_ns: u64) {
+        let last = self.last_sweep_ns.load(Ordering::Relaxed);
+        let due = u64::try_from(SWEEP_INTERVAL.as_nanos()).unwrap_or(u64::MAX);
+        if now_ns.saturating_sub(last) < due
             || self
-                .last_sweep_ms
-                .compare_exchange(last, now_ms, Ordering::AcqRel, Ordering::Relaxed)
+                .last_sweep_ns
+                .compare_exchange(last, now_ns, Ordering::AcqRel, Ordering::Relaxed)
                 .is_err()
         {
             return;
         }
-        let idle_ms = u64::try_from(
+        let idle_ns = u64::try_from(
             self.quota
                 .period()
                 .saturating_mul(self.quota.burst())
-                .as_millis(),
+                .as_nanos(),
         )
         .unwrap_or(u64::MAX);
         self.buckets.retain(|_, entry| {
-            now_ms.saturating_sub(entry.last_seen_ms.load(Ordering::Relaxed)) < idle_ms
+            now_ns.saturating_sub(entry.last_seen_ns.load(Ordering::Relaxed)) < idle_ns
         });
         self.buckets.shrink_to_fit();
-        self.full
-            .store(self.buckets.len() >= self.max_keys, Ordering::Relaxed);
     }
 }
 
@@ -279,12 +299,22 @@ mod tests {
     }
 
     #[test]
-    fn a_full_limiter_sends_new_keys_to_the_overflow_bucket() {
+    fn a_full_limiter_gives_every_new_key_a_fresh_bucket() {
         let limiter = KeyedLimiter::new(Quota::__new(2, 60, 2), 100);
         for i in 0..1_000u32 {
-            let _ = limiter.check(&BucketKey::Ip(IpAddr::from(i.to_be_bytes())));
+            let key = BucketKey::Ip(IpAddr::from(i.to_be_bytes()));
+            // Each key of the flood empties its own bucket...
+            assert!(limiter.check(&key).retry_after.is_none());
+            assert!(limiter.check(&key).retry_after.is_none());
+            assert!(limiter.check(&key).retry_after.is_some());
+            // ...and the cap holds.
+            assert!(limiter.len() <= 100, "{}", limiter.len());
         }
-        // The cap holds (the overflow bucket is the one extra key).
-        assert!(limiter.len() <= 101, "{}", limiter.len());
+        // A client that took no part in the flood starts with a full bucket.
+        let fresh = limiter.check(&BucketKey::Ip(IpAddr::from([192, 0, 2, 1])));
+        assert_eq!((fresh.remaining, fresh.retry_after), (1, None));
+        // The latest keys of the flood keep their state.
+        let latest = limiter.check(&BucketKey::Ip(IpAddr::from(999u32.to_be_bytes())));
+        assert!(latest.retry_after.is_some());
     }
 }

@@ -76,6 +76,13 @@ impl Quota {
         Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 
+    /// Whole seconds, rounded up, until a bucket with `remaining` cells
+    /// is full again (the `t` of the `RateLimit` field).
+    pub(crate) fn full_after(&self, remaining: u32) -> u64 {
+        let missing = self.burst.saturating_sub(remaining);
+        (self.period().as_secs_f64() * f64::from(missing)).ceil() as u64
+    }
+
     pub(crate) fn to_governor(self) -> governor::Quota {
         let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
         governor::Quota::with_period(self.period())
@@ -120,8 +127,6 @@ pub enum BucketKey {
     ApiKey(String),
     /// A client address (an IPv6 address already grouped to its prefix).
     Ip(IpAddr),
-    /// New keys arriving while the limiter is full share this bucket.
-    Overflow,
 }
 
 /// The state of a bucket after a request was charged to it.

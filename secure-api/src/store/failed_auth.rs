@@ -1,75 +1,128 @@
 //! The in-memory count of failed authentications per client IP, across all routes
 //! (OWASP API2:2023, broken authentication; credential stuffing).
 //!
-//! Each IP keeps the times of its last `limit` failures (a sliding log).
-//! The failure that makes `limit` within one window locks the IP out for a
+//! Each client keeps a sliding log of its recent credential checks: the
+//! failures within the window and the checks still in progress. A check
+//! is reserved before its credentials are verified ([`FailedAuth::begin`])
+//! and refused when the failures and the checks in progress already make
+//! `limit`, so concurrent guesses (waiting together on a key fetch, say)
+//! can never exceed the limit. A check that succeeds is refunded; the
+//! failure that makes `limit` within one window locks the client out for a
 //! whole window: every request from it that presents credentials, valid or
 //! not, on any path (routed or not), gets 429 until then; the
-//! [`Security`](crate::Security) middleware checks before routing. So no IP
-//! gets more than `limit` failures into any window. Requests without
-//! credentials are neither counted nor refused.
+//! [`Security`](crate::Security) middleware checks before routing.
+//! Requests without credentials are neither counted nor refused.
 //!
-//! Memory is bounded: at most [`MAX_TRACKED`] IPs are tracked (idle ones
-//! pruned at most once a second); past that, new IPs share one overflow
-//! track, so a flood from many addresses locks that shared track rather
-//! than escaping the count.
+//! Memory is bounded: at most `max_tracked` clients (default
+//! [`MAX_TRACKED`]) are tracked. A new client that finds the table full
+//! makes room by evicting the least recently active tenth (and every idle
+//! client), so a new client always gets a track of its own: a flood of new
+//! addresses can never lock out a client that took no part in it. The
+//! price: a client evicted while it had failures starts again from zero,
+//! which takes a flood of `max_tracked / 10` other addresses at least.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::Attempt;
+
 /// The default: 20 failures per client IP per minute.
 pub(crate) const DEFAULT_FAILURES: u32 = 20;
 /// The default window, in seconds.
 pub(crate) const DEFAULT_WINDOW_SECS: u64 = 60;
 
-/// The most client IPs tracked at once.
+/// The most client IPs tracked at once, by default.
 pub(crate) const MAX_TRACKED: usize = 100_000;
 
 /// Failed authentications per client IP.
 pub(crate) struct FailedAuth {
     limit: usize,
     window: Duration,
+    max_tracked: usize,
     state: Mutex<State>,
 }
 
 struct State {
     ips: HashMap<IpAddr, Track>,
-    /// Shared by the IPs that find the table full.
-    overflow: Track,
-    last_prune: Instant,
+    /// The id of the next attempt.
+    next_attempt: u64,
 }
 
-/// One IP's recent failures and lock.
-#[derive(Default)]
+/// One client's recent checks and lock.
 struct Track {
-    /// The times of the latest failures within the window, at most `limit`.
-    failures: VecDeque<Instant>,
+    /// Failures within the window and checks in progress, oldest first;
+    /// at most `limit`.
+    checks: VecDeque<Check>,
     locked_until: Option<Instant>,
+    last_active: Instant,
+}
+
+struct Check {
+    at: Instant,
+    attempt: Attempt,
+    /// `false` while the check is in progress.
+    failed: bool,
 }
 
 impl Track {
+    fn new(now: Instant) -> Self {
+        Self {
+            checks: VecDeque::new(),
+            locked_until: None,
+            last_active: now,
+        }
+    }
+
+    /// Forgets the checks older than `window`.
+    fn forget_before(&mut self, now: Instant, window: Duration) {
+        while self
+            .checks
+            .front()
+            .is_some_and(|c| now.duration_since(c.at) >= window)
+        {
+            self.checks.pop_front();
+        }
+    }
+
+    /// How long the lock still holds at `now`, if it does.
+    fn lock(&self, now: Instant) -> Option<Duration> {
+        self.locked_until?
+            .checked_duration_since(now)
+            .filter(|d| !d.is_zero())
+    }
+
     fn idle(&self, now: Instant, window: Duration) -> bool {
         let recent = self
-            .failures
+            .checks
             .back()
-            .is_some_and(|t| now.duration_since(*t) < window);
-        !recent && self.locked_until.is_none_or(|t| t <= now)
+            .is_some_and(|c| now.duration_since(c.at) < window);
+        !recent && self.lock(now).is_none()
+    }
+
+    /// Counts one failure; `true` when it makes `limit` and locks.
+    fn fail(&mut self, now: Instant, window: Duration, limit: usize) -> bool {
+        if self.checks.iter().filter(|c| c.failed).count() < limit {
+            return false;
+        }
+        self.checks.clear();
+        self.locked_until = Some(now.checked_add(window).unwrap_or(now));
+        true
     }
 }
 
 impl FailedAuth {
     /// `limit` failures (at least 1) within `window` lock an IP out for
-    /// `window`.
-    pub(crate) fn new(limit: u32, window: Duration) -> Self {
+    /// `window`; at most `max_tracked` IPs (at least 10) are tracked.
+    pub(crate) fn new(limit: u32, window: Duration, max_tracked: usize) -> Self {
         Self {
             limit: usize::try_from(limit.max(1)).unwrap_or(usize::MAX),
             window,
+            max_tracked: max_tracked.max(10),
             state: Mutex::new(State {
                 ips: HashMap::new(),
-                overflow: Track::default(),
-                last_prune: Instant::now(),
+                next_attempt: 0,
             }),
         }
     }
@@ -77,54 +130,125 @@ impl FailedAuth {
     /// When `ip` is locked out: how long until the lock ends.
     pub(crate) fn locked_out(&self, ip: IpAddr) -> Option<Duration> {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let track = match state.ips.get(&ip) {
-            Some(track) => track,
-            // An IP without its own track is judged by the shared one.
-            None if state.ips.len() >= MAX_TRACKED => &state.overflow,
-            None => return None,
-        };
-        track
-            .locked_until?
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
+        state.ips.get(&ip)?.lock(Instant::now())
     }
 
-    /// Counts one failure of `ip`; `true` when this failure locks it out.
+    /// Reserves one check of `ip`'s credentials; `Err(wait)` when `ip` is
+    /// locked out or its failures and checks in progress make the limit.
+    pub(crate) fn begin(&self, ip: IpAddr) -> Result<Attempt, Duration> {
+        self.begin_at(ip, Instant::now())
+    }
+
+    fn begin_at(&self, ip: IpAddr, now: Instant) -> Result<Attempt, Duration> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let state = &mut *state;
+        let attempt = Attempt(state.next_attempt);
+        state.next_attempt = state.next_attempt.wrapping_add(1);
+        let track = self.track(&mut state.ips, ip, now);
+        if let Some(wait) = track.lock(now) {
+            return Err(wait);
+        }
+        if track.checks.len() >= self.limit {
+            // Full of failures and checks in progress: wait until the
+            // oldest one leaves the window.
+            let oldest = track.checks.front().map_or(now, |c| c.at);
+            let wait = (oldest + self.window).saturating_duration_since(now);
+            return Err(wait.max(Duration::from_secs(1)));
+        }
+        track.checks.push_back(Check {
+            at: now,
+            attempt,
+            failed: false,
+        });
+        Ok(attempt)
+    }
+
+    /// Ends `attempt` of `ip`: refunded when `failed` is false, a failure
+    /// otherwise; `true` when the failure locks `ip` out.
+    pub(crate) fn end(&self, ip: IpAddr, attempt: Attempt, failed: bool) -> bool {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(track) = state.ips.get_mut(&ip) else {
+            // Evicted meanwhile: a failure starts a new track.
+            return failed && self.record_in(&mut state, ip, now);
+        };
+        let Some(i) = track.checks.iter().position(|c| c.attempt == attempt) else {
+            return failed && self.record_in(&mut state, ip, now);
+        };
+        if !failed {
+            track.checks.remove(i);
+            return false;
+        }
+        if let Some(check) = track.checks.get_mut(i) {
+            check.failed = true;
+        }
+        track.fail(now, self.window, self.limit)
+    }
+
+    /// Counts one failure of `ip` without a reserved attempt; `true` when
+    /// it locks `ip` out.
     pub(crate) fn record(&self, ip: IpAddr) -> bool {
         self.record_at(ip, Instant::now())
     }
 
     fn record_at(&self, ip: IpAddr, now: Instant) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let state = &mut *state;
-        if state.ips.len() >= MAX_TRACKED
-            && !state.ips.contains_key(&ip)
-            && now.duration_since(state.last_prune) >= Duration::from_secs(1)
-        {
-            let window = self.window;
-            state.ips.retain(|_, track| !track.idle(now, window));
-            state.last_prune = now;
+        self.record_in(&mut state, ip, now)
+    }
+
+    fn record_in(&self, state: &mut State, ip: IpAddr, now: Instant) -> bool {
+        let attempt = Attempt(state.next_attempt);
+        state.next_attempt = state.next_attempt.wrapping_add(1);
+        let track = self.track(&mut state.ips, ip, now);
+        track.checks.push_back(Check {
+            at: now,
+            attempt,
+            failed: true,
+        });
+        while track.checks.len() > self.limit {
+            track.checks.pop_front();
         }
-        let track = if state.ips.len() < MAX_TRACKED || state.ips.contains_key(&ip) {
-            state.ips.entry(ip).or_default()
-        } else {
-            &mut state.overflow
+        track.fail(now, self.window, self.limit)
+    }
+
+    /// `ip`'s track, made (room first) when it has none, its old checks
+    /// forgotten and its activity stamped.
+    fn track<'a>(
+        &self,
+        ips: &'a mut HashMap<IpAddr, Track>,
+        ip: IpAddr,
+        now: Instant,
+    ) -> &'a mut Track {
+        if ips.len() >= self.max_tracked && !ips.contains_key(&ip) {
+            self.make_room(ips, now);
+        }
+        let track = ips.entry(ip).or_insert_with(|| Track::new(now));
+        track.forget_before(now, self.window);
+        track.last_active = now;
+        track
+    }
+
+    /// Drops every idle track and the least recently active tenth: one pass
+    /// over the table for every `max_tracked / 10` new clients.
+    fn make_room(&self, ips: &mut HashMap<IpAddr, Track>, now: Instant) {
+        let mut active: Vec<Instant> = ips.values().map(|t| t.last_active).collect();
+        let Some(last) = active.len().checked_sub(1) else {
+            return;
         };
-        track.failures.push_back(now);
-        while track.failures.len() > self.limit
-            || track
-                .failures
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            track.failures.pop_front();
-        }
-        if track.failures.len() < self.limit {
-            return false;
-        }
-        track.failures.clear();
-        track.locked_until = Some(now.checked_add(self.window).unwrap_or(now));
-        true
+        let (_, cutoff, _) = active.select_nth_unstable((self.max_tracked / 10).min(last));
+        let cutoff = *cutoff;
+        let window = self.window;
+        ips.retain(|_, t| t.last_active > cutoff && !t.idle(now, window));
+    }
+
+    /// How many clients are tracked.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .ips
+            .len()
     }
 }
 
@@ -132,9 +256,13 @@ impl FailedAuth {
 mod tests {
     use super::*;
 
+    fn failures(limit: u32) -> FailedAuth {
+        FailedAuth::new(limit, Duration::from_secs(60), MAX_TRACKED)
+    }
+
     #[test]
     fn locks_out_after_the_limit_and_only_that_ip() {
-        let f = FailedAuth::new(3, Duration::from_secs(60));
+        let f = failures(3);
         let ip = IpAddr::from([192, 0, 2, 1]);
         for _ in 0..2 {
             assert!(!f.record(ip));
@@ -146,6 +274,7 @@ mod tests {
                 .is_some_and(|d| d <= Duration::from_secs(60) && d > Duration::from_secs(59))
         );
         assert_eq!(f.locked_out(IpAddr::from([192, 0, 2, 2])), None);
+        assert!(f.begin(ip).is_err());
     }
 
     #[test]
@@ -154,7 +283,7 @@ mod tests {
         // within the window locks, however the failures are spread.
         let t0 = Instant::now();
         let at = |secs| t0 + Duration::from_secs(secs);
-        let f = FailedAuth::new(3, Duration::from_secs(60));
+        let f = failures(3);
         let ip = IpAddr::from([192, 0, 2, 7]);
         assert!(!f.record_at(ip, at(0)));
         assert!(!f.record_at(ip, at(0)));
@@ -167,12 +296,43 @@ mod tests {
     }
 
     #[test]
-    fn failures_are_counted_in_any_window_not_from_the_first_one() {
-        // 1 failure, then 2 more at once: 3 within a window.
-        let f = FailedAuth::new(3, Duration::from_secs(60));
+    fn attempts_in_progress_count_against_the_limit_and_good_ones_are_refunded() {
+        let f = failures(3);
         let ip = IpAddr::from([192, 0, 2, 9]);
-        assert!(!f.record(ip));
-        assert!(!f.record(ip));
-        assert!(f.record(ip));
+        let a = f.begin(ip).unwrap_or(Attempt(u64::MAX));
+        let b = f.begin(ip).unwrap_or(Attempt(u64::MAX));
+        let c = f.begin(ip).unwrap_or(Attempt(u64::MAX));
+        // Three checks in flight: a fourth concurrent guess is refused.
+        assert!(f.begin(ip).is_err());
+        // Good credentials are refunded.
+        assert!(!f.end(ip, a, false));
+        let d = f.begin(ip).unwrap_or(Attempt(u64::MAX));
+        assert!(!f.end(ip, b, true));
+        assert!(!f.end(ip, d, false));
+        assert!(!f.end(ip, c, true));
+        assert_eq!(f.locked_out(ip), None);
+        // The third failure locks.
+        let e = f.begin(ip).unwrap_or(Attempt(u64::MAX));
+        assert!(f.end(ip, e, true));
+        assert!(f.locked_out(ip).is_some());
+    }
+
+    #[test]
+    fn a_flood_of_new_addresses_never_locks_out_a_bystander() {
+        let f = FailedAuth::new(1, Duration::from_secs(60), 1_000);
+        // Each address of the flood fails once: with a limit of 1, each
+        // one locks itself out.
+        for i in 0..15_000u32 {
+            assert!(f.record(IpAddr::from((0x0a00_0000 + i).to_be_bytes())));
+        }
+        assert!(f.tracked() <= 1_000, "{}", f.tracked());
+        let bystander = IpAddr::from([192, 0, 2, 200]);
+        assert_eq!(f.locked_out(bystander), None);
+        assert!(f.begin(bystander).is_ok());
+        // The most recent of the flood are still locked out.
+        assert!(
+            f.locked_out(IpAddr::from((0x0a00_0000 + 14_999u32).to_be_bytes()))
+                .is_some()
+        );
     }
 }

@@ -3,9 +3,9 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::failed_auth::FailedAuth;
+use super::failed_auth::{FailedAuth, MAX_TRACKED};
 use super::replay::ReplayStore;
-use super::{ReplayError, Store, StoreFuture, answered};
+use super::{Attempt, ReplayError, Store, StoreFuture, answered};
 use crate::rate_limit::limiter::RateLimiters;
 use crate::rate_limit::quota::{BucketKey, Charge, Quota};
 
@@ -30,7 +30,7 @@ impl MemoryStore {
     ) -> Self {
         Self {
             limiters: RateLimiters::new(max_keys),
-            failed_auth: FailedAuth::new(auth_failures, auth_failure_window),
+            failed_auth: FailedAuth::new(auth_failures, auth_failure_window, MAX_TRACKED),
             replay: ReplayStore::new(replay_capacity),
         }
     }
@@ -50,6 +50,14 @@ impl Store for MemoryStore {
         answered(self.failed_auth.locked_out(client))
     }
 
+    fn begin_attempt(&self, client: IpAddr) -> StoreFuture<'_, Result<Attempt, Duration>> {
+        answered(self.failed_auth.begin(client))
+    }
+
+    fn end_attempt(&self, client: IpAddr, attempt: Attempt, failed: bool) -> StoreFuture<'_, bool> {
+        answered(self.failed_auth.end(client, attempt, failed))
+    }
+
     fn record_failure(&self, client: IpAddr) -> StoreFuture<'_, bool> {
         answered(self.failed_auth.record(client))
     }
@@ -65,5 +73,13 @@ impl Store for MemoryStore {
         now: u64,
     ) -> StoreFuture<'a, Result<(), ReplayError>> {
         answered(self.replay.accept(jti, forget_after, now))
+    }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        answered(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "memory"
     }
 }

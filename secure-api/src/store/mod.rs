@@ -15,6 +15,8 @@
 
 pub(crate) mod failed_auth;
 pub(crate) mod memory;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
 pub(crate) mod replay;
 
 use std::future::{Future, Ready};
@@ -54,6 +56,13 @@ impl From<StoreError> for Rejection {
     }
 }
 
+/// One credential check of a client in progress ([`Store::begin_attempt`]):
+/// it counts against the client's failed-authentication limit until it
+/// ends ([`Store::end_attempt`]). An attempt that never ends (its request
+/// dropped) keeps counting until the window passes, and never locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Attempt(pub(crate) u64);
+
 /// Why a `jti` was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReplayError {
@@ -84,8 +93,20 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// authentications: how long until the lock ends; `None` when it is not.
     fn lockout(&self, client: IpAddr) -> StoreFuture<'_, Option<Duration>>;
 
-    /// Counts one failed authentication of `client`; `true` when this one
-    /// locks it out.
+    /// Reserves one credential check of `client` before it is verified,
+    /// atomically: `Err(wait)` when the client is locked out, or when its
+    /// failures and checks in progress already make the limit, so that
+    /// concurrent guesses can never exceed it (OWASP API2:2023).
+    fn begin_attempt(&self, client: IpAddr) -> StoreFuture<'_, Result<Attempt, Duration>>;
+
+    /// Ends `attempt` of `client`: refunded when the credentials were
+    /// good (`failed` false), counted as a failure otherwise; `true` when
+    /// this failure locks the client out for a window.
+    fn end_attempt(&self, client: IpAddr, attempt: Attempt, failed: bool) -> StoreFuture<'_, bool>;
+
+    /// Counts one failed authentication of `client` that no attempt was
+    /// reserved for (a replayed token found after the body was read);
+    /// `true` when this one locks it out.
     fn record_failure(&self, client: IpAddr) -> StoreFuture<'_, bool>;
 
     /// Whether `jti` was spent and is still remembered at `now` (Unix
@@ -102,4 +123,12 @@ pub(crate) trait Store: Send + Sync + 'static {
         forget_after: u64,
         now: u64,
     ) -> StoreFuture<'a, Result<(), ReplayError>>;
+
+    /// Whether the store answers now: `Ok` from a round trip, or
+    /// [`StoreError`] (for a health check).
+    fn ping(&self) -> StoreFuture<'_, ()>;
+
+    /// The store's kind as operators know it (`memory`, `redis`), for
+    /// health reports and logs.
+    fn kind(&self) -> &'static str;
 }

@@ -32,7 +32,8 @@ pub struct Options {
     rate = "100/15m",
     version = "v1",
     unvalidated(options),
-    body_limit = "16KiB"
+    body_limit = "16KiB",
+    on_store_error = "allow"
 )]
 #[post("/customers/{id}/notes")]
 pub async fn customer(

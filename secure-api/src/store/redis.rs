@@ -1,0 +1,397 @@
+//! [`RedisStore`]: the state shared by every replica, in Redis (feature
+//! `redis`, `SECURE_API_REDIS_URL`).
+//!
+//! Every check is one round trip, atomic in Redis: a Lua script for the
+//! GCRA bucket of a route (`redis/gcra.lua`, on the Redis clock, so replica
+//! clocks need not agree) and for the failed-authentication log and lock
+//! (`redis/begin_attempt.lua`, `redis/end_attempt.lua`); `SET NX EX` for a
+//! spent `jti`. Every key expires with its window, so Redis holds only
+//! live state; keys start with `secure-api:`.
+//!
+//! Failure: every call is bounded by the timeout (connection and answer
+//! together). A call that fails or times out is a [`StoreError`] (503,
+//! failing closed), drops the connection, and for the next
+//! [`RECONNECT_AFTER`] requests are refused at once without waiting; then
+//! the next request connects again, so service resumes by itself when
+//! Redis is back. An outage is logged once when it starts and once when it
+//! ends (target `secure_api::security`), not once per request.
+//!
+//! Configure Redis with `maxmemory-policy noeviction`: an evicted spent
+//! `jti` would let its token be replayed; with `noeviction` a full Redis
+//! refuses writes, and requests that need one get 503.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::future::Either;
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, Script};
+
+use super::{Attempt, ReplayError, Store, StoreError, StoreFuture};
+use crate::rate_limit::quota::{BucketKey, Charge, Quota};
+
+/// How long requests are refused at once after a failed call before the
+/// store tries to connect again.
+pub(crate) const RECONNECT_AFTER: Duration = Duration::from_millis(500);
+
+/// Where the shared store is and how long a call may take: parsed from
+/// `SECURE_API_REDIS_URL` when the configuration is built, so a bad URL
+/// stops start-up. Connecting waits for the first request.
+#[derive(Clone)]
+pub(crate) struct RedisSettings {
+    client: Client,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: only where it points is shown.
+        let info = self.client.get_connection_info();
+        f.debug_struct("RedisSettings")
+            .field("addr", &info.addr().to_string())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl RedisSettings {
+    /// Settings for the Redis at `url` (`redis://[user:password@]host[:port][/db]`,
+    /// or `rediss://` for TLS when the `redis` crate is built with it), with
+    /// every call bounded by `timeout`.
+    ///
+    /// # Errors
+    /// The problem with `url`, without repeating it (it may hold a password).
+    pub(crate) fn new(url: &str, timeout: Duration) -> Result<Self, String> {
+        let client = Client::open(url.trim()).map_err(|e| {
+            format!(
+                "is not a Redis URL (`redis://host:port`): {}",
+                e.detail().unwrap_or("unreadable")
+            )
+        })?;
+        Ok(Self { client, timeout })
+    }
+}
+
+/// The connection, or when the last attempt failed.
+enum Link {
+    Connected(MultiplexedConnection),
+    Down { since: Instant },
+}
+
+/// The state shared by replicas, in Redis.
+pub(crate) struct RedisStore {
+    settings: RedisSettings,
+    /// Failures within `window` that lock a client out.
+    failure_limit: u32,
+    window: Duration,
+    link: tokio::sync::Mutex<Link>,
+    /// Whether the last call succeeded (so an outage is logged once).
+    up: AtomicBool,
+    gcra: Script,
+    begin_attempt: Script,
+    end_attempt: Script,
+}
+
+impl RedisStore {
+    /// A store in the Redis of `settings`, locking a client out after
+    /// `failure_limit` failed authentications within `window`.
+    pub(crate) fn new(settings: RedisSettings, failure_limit: u32, window: Duration) -> Self {
+        Self {
+            settings,
+            failure_limit: failure_limit.max(1),
+            window,
+            link: tokio::sync::Mutex::new(Link::Down {
+                since: Instant::now()
+                    .checked_sub(RECONNECT_AFTER)
+                    .unwrap_or_else(Instant::now),
+            }),
+            up: AtomicBool::new(true),
+            gcra: Script::new(include_str!("redis/gcra.lua")),
+            begin_attempt: Script::new(include_str!("redis/begin_attempt.lua")),
+            end_attempt: Script::new(include_str!("redis/end_attempt.lua")),
+        }
+    }
+
+    /// The connection: the open one, or a new one when the last failure
+    /// is at least [`RECONNECT_AFTER`] old.
+    async fn connection(&self) -> Result<MultiplexedConnection, StoreError> {
+        let mut link = self.link.lock().await;
+        match &*link {
+            Link::Connected(connection) => return Ok(connection.clone()),
+            Link::Down { since } if since.elapsed() < RECONNECT_AFTER => return Err(StoreError),
+            Link::Down { .. } => {}
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.settings.timeout))
+            .set_response_timeout(Some(self.settings.timeout));
+        match self
+            .settings
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+        {
+            Ok(connection) => {
+                *link = Link::Connected(connection.clone());
+                Ok(connection)
+            }
+            Err(e) => {
+                *link = Link::Down {
+                    since: Instant::now(),
+                };
+                drop(link);
+                self.went_down(&e.to_string());
+                Err(StoreError)
+            }
+        }
+    }
+
+    /// Runs `call` on the connection within the timeout.
+    async fn run<T>(
+        &self,
+        call: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let answer = tokio::time::timeout(self.settings.timeout, async {
+            let mut connection = self.connection().await?;
+            call(&mut connection)
+                .await
+                .map_err(|e| Failure::Redis(e.to_string()))
+        })
+        .await;
+        match answer {
+            Ok(Ok(value)) => {
+                if !self.up.swap(true, Ordering::AcqRel) {
+                    tracing::warn!(
+                        target: "secure_api::security",
+                        store = "redis",
+                        "the shared state store answers again; requests are checked as before"
+                    );
+                }
+                Ok(value)
+            }
+            Ok(Err(Failure::Redis(problem))) => self.failed(&problem).await,
+            Ok(Err(Failure::Unreachable)) => Err(StoreError),
+            Err(_elapsed) => {
+                self.failed(&format!(
+                    "no answer within {} ms",
+                    self.settings.timeout.as_millis()
+                ))
+                .await
+            }
+        }
+    }
+
+    /// Drops the connection after a failed call: the next request after
+    /// [`RECONNECT_AFTER`] connects again.
+    async fn failed<T>(&self, problem: &str) -> Result<T, StoreError> {
+        *self.link.lock().await = Link::Down {
+            since: Instant::now(),
+        };
+        self.went_down(problem);
+        Err(StoreError)
+    }
+
+    /// Logs the start of an outage, once.
+    fn went_down(&self, problem: &str) {
+        if self.up.swap(false, Ordering::AcqRel) {
+            tracing::error!(
+                target: "secure_api::security",
+                security_event = true,
+                store = "redis",
+                problem,
+                "the shared state store cannot be reached; requests that need it are refused with 503 until it answers"
+            );
+        }
+    }
+
+    fn boxed<'a, T: Send + 'a>(
+        &'a self,
+        future: impl Future<Output = Result<T, StoreError>> + Send + 'a,
+    ) -> StoreFuture<'a, T> {
+        Either::Right(Box::pin(future))
+    }
+
+    fn window_ms(&self) -> u64 {
+        u64::try_from(self.window.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+}
+
+/// Why a call failed inside the timeout.
+enum Failure {
+    /// No connection (and a failure logged already).
+    Unreachable,
+    /// Redis failed the call.
+    Redis(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(_: StoreError) -> Self {
+        Failure::Unreachable
+    }
+}
+
+/// The Redis key of `key`'s bucket on the route `route`.
+fn bucket_key(route: &str, key: &BucketKey) -> String {
+    match key {
+        BucketKey::Principal(sub) => format!("secure-api:rate:{route}:sub:{sub}"),
+        BucketKey::ApiKey(id) => format!("secure-api:rate:{route}:key:{id}"),
+        BucketKey::Ip(ip) => format!("secure-api:rate:{route}:ip:{ip}"),
+    }
+}
+
+/// The Redis keys of `client`'s checks and lock.
+fn failure_keys(client: IpAddr) -> [String; 2] {
+    [
+        format!("secure-api:auth:{client}:checks"),
+        format!("secure-api:auth:{client}:lock"),
+    ]
+}
+
+fn jti_key(jti: &str) -> String {
+    format!("secure-api:jti:{jti}")
+}
+
+impl Store for RedisStore {
+    fn charge<'a>(
+        &'a self,
+        route: &'static str,
+        quota: Quota,
+        key: &'a BucketKey,
+    ) -> StoreFuture<'a, Charge> {
+        self.boxed(async move {
+            let period_us = u64::try_from(quota.period().as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1);
+            let key = bucket_key(route, key);
+            let (admitted, remaining, wait_us): (u8, u32, u64) = self
+                .run(async |c| {
+                    self.gcra
+                        .key(&key)
+                        .arg(period_us)
+                        .arg(quota.burst())
+                        .invoke_async(c)
+                        .await
+                })
+                .await?;
+            Ok(Charge {
+                remaining,
+                reset_secs: quota.full_after(remaining),
+                retry_after: (admitted == 0).then(|| Duration::from_micros(wait_us)),
+            })
+        })
+    }
+
+    fn lockout(&self, client: IpAddr) -> StoreFuture<'_, Option<Duration>> {
+        self.boxed(async move {
+            let [_, lock] = failure_keys(client);
+            let ttl_ms: i64 = self
+                .run(async |c| redis::cmd("PTTL").arg(&lock).query_async(c).await)
+                .await?;
+            Ok(u64::try_from(ttl_ms)
+                .ok()
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis))
+        })
+    }
+
+    fn begin_attempt(&self, client: IpAddr) -> StoreFuture<'_, Result<Attempt, Duration>> {
+        self.boxed(async move {
+            let [checks, lock] = failure_keys(client);
+            let attempt = Attempt(rand::random());
+            let (reserved, wait_ms): (u8, u64) = self
+                .run(async |c| {
+                    self.begin_attempt
+                        .key(&checks)
+                        .key(&lock)
+                        .arg(self.window_ms())
+                        .arg(self.failure_limit)
+                        .arg(attempt.0)
+                        .invoke_async(c)
+                        .await
+                })
+                .await?;
+            Ok(if reserved == 1 {
+                Ok(attempt)
+            } else {
+                Err(Duration::from_millis(wait_ms))
+            })
+        })
+    }
+
+    fn end_attempt(&self, client: IpAddr, attempt: Attempt, failed: bool) -> StoreFuture<'_, bool> {
+        self.boxed(async move {
+            let [checks, lock] = failure_keys(client);
+            let locked: u8 = self
+                .run(async |c| {
+                    self.end_attempt
+                        .key(&checks)
+                        .key(&lock)
+                        .arg(self.window_ms())
+                        .arg(self.failure_limit)
+                        .arg(attempt.0)
+                        .arg(if failed { "1" } else { "0" })
+                        .invoke_async(c)
+                        .await
+                })
+                .await?;
+            Ok(locked == 1)
+        })
+    }
+
+    fn record_failure(&self, client: IpAddr) -> StoreFuture<'_, bool> {
+        self.end_attempt(client, Attempt(rand::random()), true)
+    }
+
+    fn jti_spent<'a>(&'a self, jti: &'a str, _now: u64) -> StoreFuture<'a, bool> {
+        self.boxed(async move {
+            let key = jti_key(jti);
+            let exists: u8 = self
+                .run(async |c| redis::cmd("EXISTS").arg(&key).query_async(c).await)
+                .await?;
+            Ok(exists == 1)
+        })
+    }
+
+    fn spend_jti<'a>(
+        &'a self,
+        jti: &'a str,
+        forget_after: u64,
+        now: u64,
+    ) -> StoreFuture<'a, Result<(), ReplayError>> {
+        self.boxed(async move {
+            let key = jti_key(jti);
+            let ttl_secs = forget_after.saturating_sub(now).max(1);
+            let set: Option<String> = self
+                .run(async |c| {
+                    redis::cmd("SET")
+                        .arg(&key)
+                        .arg(1)
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(ttl_secs)
+                        .query_async(c)
+                        .await
+                })
+                .await?;
+            Ok(match set {
+                Some(_) => Ok(()),
+                None => Err(ReplayError::Replayed),
+            })
+        })
+    }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        self.boxed(async move {
+            let _: String = self
+                .run(async |c| redis::cmd("PING").query_async(c).await)
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+}
