@@ -658,6 +658,48 @@ async fn concurrent_tokens_wait_for_the_fetch_in_flight() {
 }
 
 #[actix_web::test]
+async fn concurrent_guesses_during_a_slow_key_fetch_never_exceed_the_failure_limit() {
+    // Every guess names a `kid` the service does not know, so each one
+    // waits for the same 2 s key fetch before it can fail: the lock-out
+    // must count the guesses in flight, not only the failures already seen.
+    let server = JwksServer::start(jwks_of(&["ed-1"]));
+    server.delay_ms.store(2_000, Ordering::SeqCst);
+    let app = service(remote_config(&server.url, 300, 10)).await;
+    let guesses: Vec<String> = (0..100)
+        .map(|n| {
+            sign_with_fixture(
+                "ed-1",
+                Algorithm::EdDSA,
+                Some(&format!("guess-{n}")),
+                &claims("mallory", &["admin"]),
+            )
+        })
+        .collect();
+    let answers =
+        futures_util::future::join_all(guesses.iter().map(|t| send(&app, get_as("/admin", t))))
+            .await;
+    let verified = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // The default limit is 20 failures per client per minute.
+    assert!(verified <= 20, "{verified} guesses reached verification");
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(verified + refused, 100, "{statuses:?}");
+    // And the client is locked out now, valid token or not.
+    assert_eq!(
+        send(&app, get_as("/admin", &ed_token("mallory")))
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[actix_web::test]
 async fn unknown_kids_fetch_at_most_once_per_cooldown() {
     let server = JwksServer::start(jwks_of(&["ed-1"]));
     let app = service(remote_config(&server.url, 300, 10)).await;

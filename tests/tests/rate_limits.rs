@@ -354,6 +354,86 @@ async fn a_preflight_with_credentials_from_a_locked_out_client_gets_429() {
     assert_eq!(send(&app, preflight(None)).await.status, StatusCode::OK);
 }
 
+/// A request from `n`'s own address behind the trusted proxy 10.0.0.1.
+fn through_proxy(n: u32, path: &str) -> TestRequest {
+    let [_, a, b, c] = n.to_be_bytes();
+    from("10.0.0.1:1", path).insert_header(("x-forwarded-for", format!("100.{a}.{b}.{c}")))
+}
+
+/// Ten clients that took no part in a flood: none gets 429 on its first
+/// credentialed request, nor on its first request of the public route
+/// (whose bucket is full: `r=99`).
+async fn bystanders_are_served<S>(app: &S)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+            Error = actix_web::Error,
+        >,
+{
+    for n in 0..10u32 {
+        let fresh = format!("198.51.100.{n}");
+        let with_token = from("10.0.0.1:1", "/per-principal")
+            .insert_header(("x-forwarded-for", fresh.clone()))
+            .insert_header((
+                "authorization",
+                format!("Bearer {}", token(&format!("bystander-{n}"), &["viewer"])),
+            ));
+        assert_eq!(
+            send(app, with_token).await.status,
+            StatusCode::OK,
+            "{fresh}"
+        );
+        let public =
+            from("10.0.0.1:1", "/catalog").insert_header(("x-forwarded-for", fresh.clone()));
+        let answer = send(app, public).await;
+        assert_eq!(answer.status, StatusCode::OK, "{fresh}");
+        assert_eq!(
+            answer.header("ratelimit"),
+            "\"default\";r=99;t=9",
+            "{fresh}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_flood_of_failed_authentications_from_new_addresses_never_locks_out_a_bystander() {
+    // 150,000 distinct addresses behind a trusted proxy, each failing
+    // authentication once: more than the 100,000 clients the lock-out
+    // tracks. (About a minute in a debug build.)
+    let app = app(config(&["10.0.0.1/32"])).await;
+    for n in 0..150_000u32 {
+        let bad = through_proxy(n, "/per-principal")
+            .insert_header(("authorization", "Bearer not.a.token"))
+            .to_request();
+        let res = actix_web::test::call_service(&app, bad).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "flood request {n}");
+    }
+    bystanders_are_served(&app).await;
+}
+
+#[actix_web::test]
+async fn a_flood_of_new_addresses_on_a_limited_route_never_gets_a_bystander_429() {
+    // 15,000 distinct addresses, each spending one request of the public
+    // route's quota, against a cap of 10,000 tracked keys per route.
+    let config = SecurityConfig::builder()
+        .realm("customer-api")
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .jwt_secret(SECRET)
+        .trusted_proxies(["10.0.0.1/32".parse().unwrap_or_else(|e| panic!("{e}"))])
+        .max_rate_keys(10_000)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = app(config).await;
+    for n in 0..15_000u32 {
+        let res =
+            actix_web::test::call_service(&app, through_proxy(n, "/catalog").to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK, "flood request {n}");
+    }
+    bystanders_are_served(&app).await;
+}
+
 #[actix_web::test]
 async fn too_many_failed_authentications_lock_the_client_out() {
     let app = app(config(&[])).await;
