@@ -10,6 +10,9 @@
 //! | `es256` | `secure` with an ES256 token checked against a JWKS file |
 //! | `es256-nocache` | `es256` with the verified-token cache turned off |
 //!
+//! With `SECURE_API_REDIS_URL` set, `secure` and `redact` keep their state
+//! in that Redis (`bench/redis.sh`).
+//!
 //! Usage: `bench-servers MODE PORT`. The server prints `token <JWT>` (a
 //! valid token for the mode, role `viewer`) and `ready` on stdout, then
 //! serves on `127.0.0.1:PORT` until killed.
@@ -144,14 +147,17 @@ fn default_headers() -> middleware::DefaultHeaders {
         .add(("cross-origin-resource-policy", "same-origin"))
 }
 
-/// The configuration of B and D (HS256), and a token for it.
+/// The configuration of B and D (HS256), and a token for it; the state
+/// store in Redis when `SECURE_API_REDIS_URL` is set (`bench/redis.sh`).
 fn hs256() -> Result<(SecurityConfig, String), String> {
-    let config = SecurityConfig::builder()
+    let mut builder = SecurityConfig::builder()
         .jwt_secret(SECRET)
         .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .build()
-        .map_err(|e| e.to_string())?;
+        .audience(AUDIENCE);
+    if let Ok(url) = std::env::var("SECURE_API_REDIS_URL") {
+        builder = builder.redis_url(url);
+    }
+    let config = builder.build().map_err(|e| e.to_string())?;
     let token = config
         .issue_token("bench-user", &["viewer"], Duration::from_secs(3600))
         .map_err(|e| e.to_string())?;
