@@ -47,12 +47,14 @@ pub const MAX_WINDOW_SECS: u64 = ONE_DAY_SECS;
 /// The highest threshold accepted.
 pub const MAX_THRESHOLD: u32 = 100_000;
 /// The most subjects (client IPs and principals) tracked at once. Past it,
-/// idle subjects are dropped; if none is idle, the quietest subject (fewest
-/// events in the window) makes room and the newcomer takes over its events
-/// (the Space-Saving algorithm, Metwally et al., ICDT 2005): counts then
-/// become upper bounds, and a source that keeps failing keeps climbing
-/// however many one-off sources flood the detector, so it still raises its
-/// alert. The flood itself is logged once as a warning.
+/// idle subjects are dropped (at most once a second); if none is idle, the
+/// quietest subject (fewest events in the window, taken from the quietest
+/// tenth found in one pass over the table) makes room and the newcomer
+/// takes over its events (the Space-Saving algorithm, Metwally et al.,
+/// ICDT 2005): counts then become upper bounds, and a source that keeps
+/// failing keeps climbing however many one-off sources flood the detector,
+/// so it still raises its alert. A flood of new sources costs one pass over
+/// the table per tenth of it. The flood itself is logged once as a warning.
 pub const MAX_SUBJECTS: usize = 10_000;
 
 /// Who an alert is about.
@@ -238,6 +240,71 @@ pub(crate) struct Detector {
 struct Subjects {
     tracks: HashMap<AlertSubject, Track>,
     warned_full: bool,
+    /// When idle subjects were last dropped.
+    last_prune: Option<Instant>,
+    /// The quietest tenth of the subjects when last looked for, quietest
+    /// last: the next newcomers take their places, one each, so a flood of
+    /// new sources costs one pass over the table per tenth of it, not one
+    /// pass per source.
+    quietest: Vec<AlertSubject>,
+}
+
+impl Subjects {
+    fn new() -> Self {
+        Self {
+            tracks: HashMap::new(),
+            warned_full: false,
+            last_prune: None,
+            quietest: Vec::new(),
+        }
+    }
+
+    /// Drops the subjects with no event in the window and no quiet period,
+    /// at most once a second.
+    fn prune(&mut self, now: Instant, window: Duration) {
+        if self
+            .last_prune
+            .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last_prune = Some(now);
+        self.tracks.retain(|_, track| {
+            track.kinds.iter_mut().any(|w| {
+                w.forget_before(now, window);
+                !w.idle(now)
+            })
+        });
+    }
+
+    /// The quietest subject still tracked (fewest events of `kind` in the
+    /// window, near enough): taken from [`Subjects::quietest`], which is
+    /// refilled with one pass over the table when it runs out.
+    fn take_quietest(&mut self, kind: AlertKind) -> Option<AlertSubject> {
+        loop {
+            match self.quietest.pop() {
+                Some(subject) if self.tracks.contains_key(&subject) => return Some(subject),
+                Some(_) => continue,
+                None => {}
+            }
+            let mut counts: Vec<(usize, &AlertSubject)> = self
+                .tracks
+                .iter()
+                .map(|(subject, track)| (track.kinds[kind.index()].times.len(), subject))
+                .collect();
+            let tenth = (MAX_SUBJECTS / 10).clamp(1, counts.len().max(1));
+            if counts.is_empty() {
+                return None;
+            }
+            if tenth < counts.len() {
+                counts.select_nth_unstable_by_key(tenth, |(n, _)| *n);
+                counts.truncate(tenth);
+            }
+            // Quietest last, so `pop` takes it first.
+            counts.sort_unstable_by_key(|(n, _)| std::cmp::Reverse(*n));
+            self.quietest = counts.into_iter().map(|(_, s)| s.clone()).collect();
+        }
+    }
 }
 
 #[derive(Default)]
@@ -274,10 +341,7 @@ impl Detector {
             thresholds: [policy.auth_failures.max(1), policy.denials.max(1)],
             window: policy.window(),
             sinks: policy.sinks.clone(),
-            subjects: Mutex::new(Subjects {
-                tracks: HashMap::new(),
-                warned_full: false,
-            }),
+            subjects: Mutex::new(Subjects::new()),
         }
     }
 
@@ -331,13 +395,7 @@ impl Detector {
         now: Instant,
     ) -> Option<Alert> {
         if !state.tracks.contains_key(&subject) && state.tracks.len() >= MAX_SUBJECTS {
-            let window = self.window;
-            state.tracks.retain(|_, track| {
-                track.kinds.iter_mut().any(|w| {
-                    w.forget_before(now, window);
-                    !w.idle(now)
-                })
-            });
+            state.prune(now, self.window);
             if state.tracks.len() >= MAX_SUBJECTS {
                 if !state.warned_full {
                     state.warned_full = true;
@@ -347,11 +405,7 @@ impl Detector {
                         "alert detector full: security events come from very many sources; counts of new sources are now upper bounds"
                     );
                 }
-                let quietest = state
-                    .tracks
-                    .iter()
-                    .min_by_key(|(_, track)| track.kinds[kind.index()].times.len())
-                    .map(|(subject, _)| subject.clone());
+                let quietest = state.take_quietest(kind);
                 if let Some(mut inherited) = quietest.and_then(|q| state.tracks.remove(&q)) {
                     for w in &mut inherited.kinds {
                         w.quiet_until = None;
@@ -436,10 +490,7 @@ mod tests {
     #[test]
     fn a_full_detector_still_alerts_on_a_source_that_keeps_failing() {
         let d = detector(20, 50, 300);
-        let mut state = Subjects {
-            tracks: HashMap::new(),
-            warned_full: false,
-        };
+        let mut state = Subjects::new();
         let now = Instant::now();
         for n in 0..MAX_SUBJECTS as u32 {
             let ip = AlertSubject::ClientIp(IpAddr::from(n.to_be_bytes()));
@@ -469,10 +520,7 @@ mod tests {
     #[test]
     fn one_alert_per_subject_kind_and_window() {
         let d = detector(3, 2, 300);
-        let mut state = Subjects {
-            tracks: HashMap::new(),
-            warned_full: false,
-        };
+        let mut state = Subjects::new();
         let ip = AlertSubject::ClientIp(IpAddr::from([192, 0, 2, 1]));
         let now = Instant::now();
         let mut alerts = Vec::new();
@@ -527,10 +575,7 @@ mod tests {
     #[test]
     fn events_older_than_the_window_do_not_count() {
         let d = detector(2, 2, 10);
-        let mut state = Subjects {
-            tracks: HashMap::new(),
-            warned_full: false,
-        };
+        let mut state = Subjects::new();
         let p = AlertSubject::Principal("alice".into());
         let now = Instant::now();
         assert!(

@@ -400,7 +400,7 @@ where
 async fn a_flood_of_failed_authentications_from_new_addresses_never_locks_out_a_bystander() {
     // 150,000 distinct addresses behind a trusted proxy, each failing
     // authentication once: more than the 100,000 clients the lock-out
-    // tracks. (About a minute in a debug build.)
+    // tracks.
     let app = app(config(&["10.0.0.1/32"])).await;
     for n in 0..150_000u32 {
         let bad = through_proxy(n, "/per-principal")
