@@ -49,6 +49,14 @@
 //! | the handler's arguments: body and inputs (see below) | `body_limit`, `unvalidated(..)` | 400, 413, 415, 422 |
 //! | the one-time token's `jti` is spent, just before the handler runs | `replay = "jti"` | 401; 503 when the store is full |
 //!
+//! The lock-out, the quota and the spent `jti`s live in the state store:
+//! in process memory, or in Redis shared by every replica
+//! (`SECURE_API_REDIS_URL`, feature `redis`). While the store cannot be
+//! reached a route that needs it answers 503 + `Retry-After` (fail closed);
+//! `on_store_error = "allow"` skips the lock-out and quota checks instead
+//! (fail open; refused with `replay` at compile time). [`StoreHealth`]
+//! reports the store to a health handler.
+//!
 //! Every answer, refusals included, then carries the route's
 //! `Deprecation`, `Sunset` and `Link` headers (RFC 9745, RFC 8594) and its
 //! `RateLimit` fields, the [`SecureHeaders`] of the configuration, a
