@@ -1560,6 +1560,50 @@ async fn operator_certificate() -> TestResult {
 
 /// A bad value stops start-up: exit status non-zero, one line on stderr
 /// that names the variable (and the file).
+/// The contract's "Several replicas": two processes sharing one Redis
+/// (`SECURE_API_TEST_REDIS_URL`, set by `.ci/run`) hold one quota between
+/// them. Skipped, saying so, without that variable.
+#[tokio::test]
+async fn two_replicas_share_one_quota_through_redis() -> TestResult {
+    let Ok(redis) = std::env::var("SECURE_API_TEST_REDIS_URL") else {
+        eprintln!(
+            "two_replicas_share_one_quota_through_redis: skipped: SECURE_API_TEST_REDIS_URL is not set (no redis-server)"
+        );
+        return Ok(());
+    };
+    let mut replicas = Vec::new();
+    for n in 0..2 {
+        let dir = work_dir(&format!("replica-{n}"))?;
+        let mut cmd = command(&dir);
+        cmd.env("SECURE_API_JWT_SECRET", SECRET)
+            .env("SECURE_API_REDIS_URL", &redis);
+        replicas.push(start(cmd, dir, None)?);
+    }
+    let clients = [https_client(&replicas[0])?, https_client(&replicas[1])?];
+    // A caller no other run has used: the quota is 100 per 15 minutes.
+    let sub = format!("replica-test-{}-{}", std::process::id(), now()?);
+    let viewer = token(&sub, &["viewer"])?;
+    let get = |n: usize| {
+        clients[n % 2]
+            .get(format!("{}/v1/customers", replicas[n % 2].https))
+            .bearer_auth(&viewer)
+            .send()
+    };
+    for n in 0..100 {
+        let res = get(n).await?;
+        assert_eq!(res.status(), StatusCode::OK, "request {n}");
+    }
+    for n in 100..102 {
+        let res = get(n).await?;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "request {n}");
+        assert!(header(res.headers(), "retry-after").parse::<u64>().is_ok());
+    }
+    for (server, client) in replicas.iter().zip(&clients) {
+        health(server, client).await?;
+    }
+    Ok(())
+}
+
 #[test]
 fn bad_configuration_stops_start_up() -> TestResult {
     let dir = work_dir("bad-config")?;
