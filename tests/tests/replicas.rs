@@ -212,6 +212,8 @@ fn start_redis(port: u16) -> Option<Child> {
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
+        // `DEBUG SLEEP` makes it slow on purpose (Redis 7 refuses DEBUG by default).
+        .args(["--enable-debug-command", "local"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -325,6 +327,64 @@ async fn redis_down_gives_503_and_its_return_restores_service() {
         })
         .count();
     assert_eq!(back, 1, "{}", logs.text());
+}
+
+#[actix_web::test]
+async fn a_slow_redis_gives_503_within_the_timeout() {
+    if redis_url("a_slow_redis_gives_503_within_the_timeout").is_none() {
+        return;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Some(server) = start_redis(port) else {
+        eprintln!("a_slow_redis_gives_503_within_the_timeout: skipped: cannot start redis-server");
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = replica(&url).await;
+    let caller = token(&unique("slow"), &["viewer"]);
+    assert_eq!(
+        send(&app, get_from("192.0.2.10:1", "/limited", &caller))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Redis busy for 1.5 s: the request is answered 503 once the 200 ms
+    // timeout passes, not when Redis answers.
+    let sleeper = Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "DEBUG", "SLEEP", "1.5"])
+        .stdout(Stdio::null())
+        .spawn();
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let slow = send(&app, get_from("192.0.2.10:1", "/limited", &caller)).await;
+    let waited = started.elapsed();
+    assert_eq!(
+        slow.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        slow.body
+    );
+    assert!(
+        waited < Duration::from_millis(900),
+        "answered after {waited:?}"
+    );
+    if let Ok(mut sleeper) = sleeper {
+        let _ = sleeper.wait();
+    }
+    // Redis answers again: so does the app, by itself.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let restored = loop {
+        let answer = send(&app, get_from("192.0.2.10:1", "/limited", &caller)).await;
+        if answer.status == StatusCode::OK || Instant::now() > deadline {
+            break answer;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    stop_redis(server);
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.body);
 }
 
 #[test]

@@ -169,24 +169,24 @@ impl RedisStore {
                 }
                 Ok(value)
             }
-            Ok(Err(Failure::Redis(problem))) => self.failed(&problem).await,
+            Ok(Err(Failure::Redis(problem))) => self.failed(&problem),
             Ok(Err(Failure::Unreachable)) => Err(StoreError),
-            Err(_elapsed) => {
-                self.failed(&format!(
-                    "no answer within {} ms",
-                    self.settings.timeout.as_millis()
-                ))
-                .await
-            }
+            Err(_elapsed) => self.failed(&format!(
+                "no answer within {} ms",
+                self.settings.timeout.as_millis()
+            )),
         }
     }
 
     /// Drops the connection after a failed call: the next request after
-    /// [`RECONNECT_AFTER`] connects again.
-    async fn failed<T>(&self, problem: &str) -> Result<T, StoreError> {
-        *self.link.lock().await = Link::Down {
-            since: Instant::now(),
-        };
+    /// [`RECONNECT_AFTER`] connects again. Never waits: when another
+    /// request holds the link, it is connecting already.
+    fn failed<T>(&self, problem: &str) -> Result<T, StoreError> {
+        if let Ok(mut link) = self.link.try_lock() {
+            *link = Link::Down {
+                since: Instant::now(),
+            };
+        }
         self.went_down(problem);
         Err(StoreError)
     }
