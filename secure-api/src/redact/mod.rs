@@ -55,7 +55,6 @@ mod viewer;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::io;
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -270,23 +269,8 @@ impl fmt::Debug for HiddenDebug {
     }
 }
 
-/// Writes the JSON of `body`, redacted for `viewer`, to `writer`, while it
-/// is serialised (no `serde_json::Value` is built).
-///
-/// # Errors
-/// `serde_json`'s error when `body` cannot be serialised (a map with
-/// non-string keys, a failing `Serialize` impl) or `writer` fails.
-pub fn to_writer<W, T>(writer: W, body: &T, viewer: &Viewer<'_>) -> Result<(), serde_json::Error>
-where
-    W: io::Write,
-    T: Serialize + Redact + ?Sized,
-{
-    let mut serializer = serde_json::Serializer::new(writer);
-    stream::write(body, T::plan(), *viewer, &mut serializer)
-}
-
-/// The JSON of `body`, redacted for `viewer`, as bytes: what a
-/// [`Reply`] answers with.
+/// The JSON of `body`, redacted for `viewer` while it is serialised (no
+/// `serde_json::Value` is built), as bytes: what a [`Reply`] answers with.
 ///
 /// # Errors
 /// `serde_json`'s error when `body` cannot be serialised (a map with

@@ -569,7 +569,7 @@ impl Cursor {
                     None => Cursor::Keep,
                 }
             }
-            Cursor::Adjacent { plan, variant, .. } => *variant = named(*plan),
+            Cursor::Adjacent { plan, variant, .. } => *variant = named(plan),
             _ => {}
         }
     }
