@@ -420,4 +420,11 @@ mod tests {
         assert_eq!(mask("😀😀😀😀😀", 1), "😀😀😀😀😀");
         assert_eq!(mask("secret", 0), "******");
     }
+
+    #[test]
+    fn a_mask_keeping_more_than_there_is_shows_everything() {
+        assert_eq!(mask("abc", usize::MAX), "abc");
+        assert_eq!(mask("é-1", 3), "é-1");
+        assert_eq!(mask("é-1", 1), "*-1");
+    }
 }

@@ -164,7 +164,20 @@ impl Plan {
     /// plan that is not one. A loop of `Like`s (a type that in JSON is
     /// only itself, such as `struct R(Option<Box<R>>)`) has nothing to
     /// redact: [`Plan::Keep`].
+    #[inline]
     pub(crate) fn resolve(&'static self) -> &'static Plan {
+        // Most plans are not a `Like`, or one that leads to one that is not.
+        match self {
+            Plan::Like(next) => match next() {
+                Plan::Like(_) => self.resolve_chain(),
+                plan => plan,
+            },
+            plan => plan,
+        }
+    }
+
+    /// [`Plan::resolve`] of a chain of `Like`s, which may loop.
+    fn resolve_chain(&'static self) -> &'static Plan {
         // Floyd's cycle finding: `fast` takes two steps for each of `slow`'s.
         let mut slow = self;
         let mut fast = self;

@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize, Serializer};
 
-use super::mask::{mask, mask_json};
+use super::mask::{mask, mask_into, mask_json};
 use super::plan::{Action, EnumPlan, Member, Plan, Rule, Tagging, VariantPlan, apply};
 use super::viewer::Viewer;
 
@@ -92,14 +92,32 @@ where
     T: Serialize + ?Sized,
     S: Serializer,
 {
-    match value.serialize(Text(|text: Option<&str>| text.map(|text| mask(text, last)))) {
-        Ok(Some(text)) => serializer.serialize_str(&text),
-        Ok(None) => serializer.serialize_unit(),
-        Err(NotText) => {
+    // `Text` hands over the string, or says it is not one, in which case
+    // the serializer is still here for the JSON.
+    let mut serializer = Some(serializer);
+    let written = value.serialize(Text(|text: Option<&str>| {
+        serializer.take().map(|serializer| match text {
+            Some(text) => masked_str(text, last, serializer),
+            None => serializer.serialize_unit(),
+        })
+    }));
+    match (written, serializer) {
+        (Ok(Some(written)), _) => written,
+        (_, Some(serializer)) => {
             let mut json = serde_json::to_value(value).map_err(ser::Error::custom)?;
             mask_json(&mut json, last);
             json.serialize(serializer)
         }
+        (_, None) => Err(ser::Error::custom("a masked value was not written")),
+    }
+}
+
+/// Writes `text` masked as a string, built on the stack unless it is long.
+fn masked_str<S: Serializer>(text: &str, last: usize, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut buf = [0; 64];
+    match mask_into(text, last, &mut buf) {
+        Some(masked) => serializer.serialize_str(masked),
+        None => serializer.serialize_str(&mask(text, last)),
     }
 }
 
@@ -587,48 +605,43 @@ impl Cursor {
         }
     }
 
-    /// What happens to the member named `name` (`None`: a map key that is
-    /// not a string).
-    fn entry(&mut self, name: Option<&str>, viewer: &Viewer<'_>) -> Entry {
+    /// What happens to the member named `name`.
+    fn entry(&mut self, name: &str, viewer: &Viewer<'_>) -> Entry {
         let keep = Entry::Write(&Plan::Keep);
-        match (*self, name) {
-            (Cursor::Values(plan), _) => Entry::Write(plan),
-            (_, None) | (Cursor::Keep | Cursor::Internal { .. }, _) => keep,
-            (Cursor::Members { members, next }, Some(name)) => {
-                // From the expected one on, then the ones before it.
-                let found = members
-                    .iter()
-                    .enumerate()
-                    .skip(next)
-                    .chain(members.iter().enumerate().take(next))
-                    .find(|(_, member)| member.name == name);
+        match self {
+            Cursor::Keep | Cursor::Internal { .. } => keep,
+            Cursor::Members { members, next } => {
+                let members: &'static [Member] = members;
+                // Serde writes the members in order: the expected one first.
+                let found = match members.get(*next) {
+                    Some(member) if member.name == name => Some((*next, member)),
+                    _ => members
+                        .iter()
+                        .enumerate()
+                        .find(|(_, member)| member.name == name),
+                };
                 let Some((index, member)) = found else {
                     return keep;
                 };
-                *self = Cursor::Members {
-                    members,
-                    next: index + 1,
-                };
+                *next = index + 1;
                 if member.hidden(viewer) {
                     Entry::Remove
                 } else {
-                    Entry::Write(&member.plan)
+                    Entry::Write(member.plan.resolve())
                 }
             }
-            (Cursor::External(plan), Some(name)) => plan
+            Cursor::Values(plan) => Entry::Write(plan),
+            Cursor::External(plan) => plan
                 .variant(name)
                 .map_or(keep, |variant| Entry::Write(&variant.content)),
-            (
-                Cursor::Adjacent {
-                    content,
-                    variant: Some(variant),
-                    ..
-                },
-                Some(name),
-            ) if content == name => Entry::Write(&variant.content),
-            (Cursor::Adjacent { .. }, _) => keep,
-            (Cursor::AllBut { tag, rule, plan }, Some(name)) => {
-                if tag == name {
+            Cursor::Adjacent {
+                content, variant, ..
+            } => match *variant {
+                Some(variant) if *content == name => Entry::Write(&variant.content),
+                _ => keep,
+            },
+            Cursor::AllBut { tag, rule, plan } => {
+                if *tag == name {
                     keep
                 } else if rule.hides(viewer) {
                     Entry::Remove
@@ -636,6 +649,14 @@ impl Cursor {
                     Entry::Write(plan)
                 }
             }
+        }
+    }
+
+    /// What happens to a member whose name is not a string (a map key).
+    fn unnamed(&self) -> Entry {
+        match self {
+            Cursor::Values(plan) => Entry::Write(plan),
+            _ => Entry::Write(&Plan::Keep),
         }
     }
 }
@@ -653,8 +674,10 @@ impl<'v, C> Members<'v, C> {
 
     /// What happens to member `name` whose value is `value`.
     fn entry<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Entry {
-        self.cursor.read_tag(name, value);
-        self.cursor.entry(Some(name), &self.viewer)
+        if let Cursor::Internal { .. } | Cursor::Adjacent { .. } = self.cursor {
+            self.cursor.read_tag(name, value);
+        }
+        self.cursor.entry(name, &self.viewer)
     }
 
     /// What happens to the entry of map key `key` whose value is `value`.
@@ -664,13 +687,13 @@ impl<'v, C> Members<'v, C> {
         T: Serialize + ?Sized,
     {
         if !self.cursor.by_name() {
-            return self.cursor.entry(None, &self.viewer);
+            return self.cursor.unnamed();
         }
         key.serialize(Text(|name: Option<&str>| match name {
             Some(name) => self.entry(name, value),
-            None => self.cursor.entry(None, &self.viewer),
+            None => self.cursor.unnamed(),
         }))
-        .unwrap_or_else(|NotText| self.cursor.entry(None, &self.viewer))
+        .unwrap_or_else(|NotText| self.cursor.unnamed())
     }
 
     /// `value` with the plan `plan`.
@@ -696,6 +719,7 @@ macro_rules! fields {
                 value: &T,
             ) -> Result<(), C::Error> {
                 match self.entry(key, value) {
+                    Entry::Write(Plan::Keep) => self.inner.serialize_field(key, value),
                     Entry::Write(plan) => {
                         let member = self.planned(value, plan);
                         self.inner.serialize_field(key, &member)
