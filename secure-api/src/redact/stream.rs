@@ -11,7 +11,7 @@
 //! so the variant is known when they come.
 //!
 //! Two shapes are built as a `Value` first and redacted with
-//! [`apply`](super::plan::apply) (see [`streams`]): a struct with
+//! [`apply`] (see [`streams`]): a struct with
 //! `#[serde(flatten)]` fields, and an enum with untagged variants. Their
 //! JSON does not say, member by member, which rule a member falls under
 //! before the whole object is seen.
@@ -86,7 +86,7 @@ where
 
 /// Writes `value` masked, keeping its last `last` characters: a string
 /// (the common case) directly; anything else as
-/// [`mask_json`](super::mask::mask_json) masks its JSON.
+/// [`mask_json`] masks its JSON.
 fn masked<T, S>(value: &T, last: usize, serializer: S) -> Result<S::Ok, S::Error>
 where
     T: Serialize + ?Sized,
