@@ -74,7 +74,7 @@ pub struct Rule {
 #[derive(Debug, Clone, Copy)]
 pub enum Action {
     /// Every letter and digit but the last `last` characters becomes `*`
-    /// (see [`mask`](super::mask)); numbers and booleans become masked
+    /// (see [`mask`](super::mask::mask)); numbers and booleans become masked
     /// strings, objects `"[REDACTED]"`, arrays are masked element by
     /// element, `null` stays.
     Mask {

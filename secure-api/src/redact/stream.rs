@@ -207,7 +207,7 @@ impl<S> Redactor<'_, S> {
 }
 
 /// Serializer methods passed on unchanged: scalars are redacted, if at
-/// all, by a rule, which [`write`] applies before they get here.
+/// all, by a rule, which [`write()`] applies before they get here.
 macro_rules! pass_on {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
         $(fn $method(self, $($arg: $ty),*) -> Result<S::Ok, S::Error> {
