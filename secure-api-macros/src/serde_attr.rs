@@ -1,7 +1,8 @@
 //! What `#[serde(...)]` says about a type's JSON form: the names of members
 //! and variants (`rename`, `rename_all`, `rename_all_fields`, in both
 //! directions), the representation of an enum (`tag`, `content`,
-//! `untagged`), the fields that are skipped or flattened, and the
+//! `untagged`), the fields that are skipped (always, or by
+//! `skip_serializing_if`) or flattened, and the
 //! attributes that hand serialisation to other code (`into`, `try_into`,
 //! `remote`, `serialize_with`, `with`).
 //!
@@ -215,6 +216,8 @@ pub(crate) struct Field {
     pub(crate) skip: Both<bool>,
     /// `flatten`: the keyword, where an error about it points.
     pub(crate) flatten: Option<Span>,
+    /// `skip_serializing_if`: serde may leave the member out.
+    pub(crate) skip_serializing_if: bool,
     /// `serialize_with` or `with`: the field is written by a function, in
     /// whatever shape it chooses; the key as written.
     pub(crate) serialize_with: Option<Ident>,
@@ -328,6 +331,7 @@ impl Field {
                 }
                 Some("skip_serializing") => field.skip.ser = true,
                 Some("skip_deserializing") => field.skip.de = true,
+                Some("skip_serializing_if") => field.skip_serializing_if = true,
                 Some("flatten") => {
                     field.flatten = Some(
                         meta.path()

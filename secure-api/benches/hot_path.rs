@@ -6,8 +6,9 @@
 //!   against bare `jsonwebtoken::decode` of the same token with the same
 //!   key (the floor of verifying it). The guard's cost is `secured` minus
 //!   `plain`.
-//! - `redaction/*`: a 20-item list redacted for a viewer against plain
-//!   `serde_json::to_vec`.
+//! - `redaction/*`: a 20-item list redacted for a viewer while it is
+//!   written (`redact::to_vec`, what responses do) and into a `Value` then
+//!   written, against plain `serde_json::to_vec`.
 //! - `audit/*`: the secured request with an audit subscriber installed
 //!   (JSON lines to a sink) and without one.
 //!
@@ -144,6 +145,12 @@ fn redaction(c: &mut Criterion) {
     let roles = vec!["viewer".to_owned()];
     c.bench_function("redaction/serde_json::to_vec", |b| {
         b.iter(|| black_box(serde_json::to_vec(black_box(&list))))
+    });
+    c.bench_function("redaction/redact::to_vec for a viewer", |b| {
+        b.iter(|| {
+            let viewer = Viewer::with_roles(&roles);
+            black_box(secure_api::redact::to_vec(black_box(&list), &viewer))
+        })
     });
     c.bench_function("redaction/redacted for a viewer, then to_vec", |b| {
         b.iter(|| {

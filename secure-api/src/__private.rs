@@ -19,7 +19,10 @@ pub use crate::methods::Route;
 pub use crate::policy::{AcceptedCredentials, Policy, Replay, StoreFailure};
 pub use crate::problem::FieldError;
 pub use crate::rate_limit::quota::{Quota, RateKeyKind};
-pub use crate::redact::{HiddenDebug, MaskedDebug, Redact, Reply, Viewer, mask_json};
+pub use crate::redact::{
+    Action, EnumPlan, HiddenDebug, MaskedDebug, Member, ObjectPlan, Plan, Redact, Reply, Rule,
+    Tagging, VariantPlan, Viewer,
+};
 pub use crate::validation::{
     DEFAULT_BODY_LIMIT, Input, NestedInput, Unvalidated, Validated, join, nested_errors, push_field,
 };
@@ -31,17 +34,6 @@ pub use validator::{ValidationErrors, ValidationErrorsKind};
 
 /// The field errors an [`Input`] collects.
 pub type FieldErrors = Vec<FieldError>;
-
-/// The variant name in the string member `tag` of a serialized enum
-/// (serde's internally and adjacently tagged forms), or `""`; owned, so the
-/// value can be redacted in place by variant afterwards.
-pub fn tag_of(value: &Value, tag: &str) -> String {
-    value
-        .get(tag)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_default()
-}
 
 /// Records `route` for `405 Method Not Allowed` answers, then registers
 /// `service` (the actix-web resource of a `#[secure]` handler) on the app.

@@ -70,7 +70,7 @@ const SECURE_API_LAYERS: &[(&str, u8)] = &[
     ("methods.rs", 2),
     ("metrics.rs", 2),
     ("rate_limit/", 2),
-    ("redact.rs", 2),
+    ("redact/", 2),
     ("request_id.rs", 2),
     ("scrub.rs", 2),
     ("store/", 2),

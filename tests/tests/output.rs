@@ -50,6 +50,15 @@ async fn create() -> Result<Reply<Customer>, actix_web::Error> {
     Ok(Reply::created("/customers/c-1001", ada()))
 }
 
+#[secure(role = "viewer")]
+#[get("/customers-as-api-json")]
+async fn typed() -> Reply<Customer> {
+    Reply::ok(ada()).header(
+        actix_web::http::header::CONTENT_TYPE,
+        "application/vnd.api+json",
+    )
+}
+
 #[secure(public)]
 #[get("/public-customer")]
 async fn public_one() -> Result<web::Json<Customer>, actix_web::Error> {
@@ -67,6 +76,7 @@ async fn app() -> impl actix_web::dev::Service<
             .service(list)
             .service(create)
             .service(public_one)
+            .service(typed)
             .wrap(Security::new(config())),
     )
     .await
@@ -128,6 +138,22 @@ async fn replies_keep_status_and_headers_and_public_routes_get_masks() {
     assert_eq!(a.json()["ssn"], "***-**-6789");
     let a = send(&app, TestRequest::get().uri("/public-customer")).await;
     assert_eq!(a.json()["card_number"], "************1111");
+}
+
+#[actix_web::test]
+async fn the_body_is_written_in_field_order_and_a_reply_may_set_its_content_type() {
+    let app = app().await;
+    let a = send(&app, get_as("/customers", &token("ed", &["editor"]))).await;
+    let item = r#"{"id":"c-1001","name":"Ada Lovelace","ssn":"***-**-6789","card_number":"************1111"}"#;
+    assert_eq!(a.body, format!("[{item},{item}]"));
+    let a = send(
+        &app,
+        get_as("/customers-as-api-json", &token("ed", &["viewer"])),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.header("content-type"), "application/vnd.api+json");
+    assert_eq!(a.body, item);
 }
 
 #[test]

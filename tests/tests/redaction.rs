@@ -658,3 +658,254 @@ fn debug_never_shows_a_secret_whoever_reads_it() {
     assert_eq!(printed[6], r#"Ssn("***-**-6789")"#);
     assert_eq!(format!("{:?}", Payment::Cash), "Cash");
 }
+
+/// `value`'s JSON for `roles` by each of the three ways: written redacted
+/// as bytes (what responses do), written redacted into a `Value`, and
+/// serialised then redacted in place with `Redact::redact_json`. Fails
+/// unless all three agree; returns the bytes, as text.
+fn every_way<T: Serialize + Redact>(value: &T, roles: &[&str]) -> String {
+    let roles: Vec<String> = roles.iter().map(|role| (*role).to_owned()).collect();
+    let viewer = Viewer::with_roles(&roles);
+    let bytes = secure_api::redact::to_vec(value, &viewer).unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{e}"));
+    let written: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let streamed = redacted(value, &viewer).unwrap_or_else(|e| panic!("{e}"));
+    let mut in_place = serde_json::to_value(value).unwrap_or_else(|e| panic!("{e}"));
+    T::redact_json(&mut in_place, &viewer);
+    assert_eq!(written, streamed, "{text}");
+    assert_eq!(written, in_place, "{text}");
+    text
+}
+
+#[test]
+fn responses_are_written_in_serde_order_without_the_hidden_members() {
+    assert_eq!(
+        every_way(&customer(), &[]),
+        r#"{"name":"Ada","ssn":"***-**-6789","card":"************1111"}"#
+    );
+    assert_eq!(
+        every_way(&customer(), &["admin"]),
+        r#"{"name":"Ada","ssn":"***-**-6789","card":"4111111111111111","risk":7}"#
+    );
+    // A hidden member first, then more members.
+    #[derive(Serialize, Redact)]
+    struct HiddenFirst {
+        #[redact(hide)]
+        token: String,
+        id: u32,
+        #[redact(hide, unless_role = "admin")]
+        pin: String,
+        name: String,
+    }
+    let hidden = HiddenFirst {
+        token: "t0k3n".into(),
+        id: 1,
+        pin: "4242".into(),
+        name: "Ada".into(),
+    };
+    assert_eq!(every_way(&hidden, &[]), r#"{"id":1,"name":"Ada"}"#);
+    assert_eq!(
+        every_way(&hidden, &["admin"]),
+        r#"{"id":1,"pin":"4242","name":"Ada"}"#
+    );
+}
+
+/// A type that contains itself, directly and through a newtype.
+#[derive(Serialize, Redact)]
+struct Folder {
+    name: String,
+    #[redact(mask(last = 2))]
+    owner: String,
+    children: Vec<Folder>,
+    parent: Option<Box<Folder>>,
+    link: Link,
+}
+
+#[derive(Serialize, Redact)]
+struct Link(Option<Box<Folder>>);
+
+/// A type that in JSON is only itself: its plan leads back to itself.
+#[derive(Serialize, Redact)]
+struct Nest(Option<Box<Nest>>);
+
+fn folder(name: &str, children: Vec<Folder>) -> Folder {
+    Folder {
+        name: name.into(),
+        owner: "ada-01".into(),
+        children,
+        parent: None,
+        link: Link(None),
+    }
+}
+
+#[test]
+fn recursive_types_are_redacted_at_every_depth() {
+    let mut tree = folder("root", vec![folder("a", vec![folder("a1", vec![])])]);
+    tree.link = Link(Some(Box::new(folder("linked", vec![]))));
+    tree.parent = Some(Box::new(folder("up", vec![])));
+    let leaf = r#"{"name":"a1","owner":"***-01","children":[],"parent":null,"link":null}"#;
+    let a =
+        format!(r#"{{"name":"a","owner":"***-01","children":[{leaf}],"parent":null,"link":null}}"#);
+    let up = r#"{"name":"up","owner":"***-01","children":[],"parent":null,"link":null}"#;
+    let linked = r#"{"name":"linked","owner":"***-01","children":[],"parent":null,"link":null}"#;
+    assert_eq!(
+        every_way(&tree, &["admin"]),
+        format!(
+            r#"{{"name":"root","owner":"***-01","children":[{a}],"parent":{up},"link":{linked}}}"#
+        )
+    );
+    let nest = Nest(Some(Box::new(Nest(Some(Box::new(Nest(None)))))));
+    assert_eq!(every_way(&nest, &[]), "null");
+}
+
+/// Newtypes with a rule, as map values, array elements and tuple members:
+/// hidden values that are not members become `null`.
+#[derive(Serialize, Redact)]
+struct Pin(#[redact(hide)] String);
+
+#[derive(Serialize, Redact)]
+struct Wallet {
+    ssns: BTreeMap<String, Ssn>,
+    pins: BTreeMap<String, Pin>,
+    customers: BTreeMap<u32, Vec<Customer>>,
+    list: Vec<Option<Ssn>>,
+    pair: (Ssn, Pin, u8),
+    #[redact(mask(last = 4))]
+    card: u64,
+    #[redact(mask(last = 1))]
+    flags: Vec<bool>,
+    #[redact(mask(last = 2))]
+    nothing: Option<String>,
+    #[redact(mask(last = 2))]
+    address: Address,
+}
+
+#[test]
+fn maps_arrays_and_tuples_of_redactable_values() {
+    let wallet = Wallet {
+        ssns: BTreeMap::from([("home".to_owned(), Ssn(SSN.into()))]),
+        pins: BTreeMap::from([("bank".to_owned(), Pin("1234".into()))]),
+        customers: BTreeMap::from([(7, vec![customer()])]),
+        list: vec![Some(Ssn(SSN.into())), None],
+        pair: (Ssn(SSN.into()), Pin("1234".into()), 3),
+        card: 4_111_111_111_111_111,
+        flags: vec![true, false],
+        nothing: None,
+        address: profile().home_address,
+    };
+    let masked = r#"{"name":"Ada","ssn":"***-**-6789","card":"************1111"}"#;
+    assert_eq!(
+        every_way(&wallet, &["viewer"]),
+        format!(
+            r#"{{"ssns":{{"home":"***-**-6789"}},"pins":{{"bank":null}},"customers":{{"7":[{masked}]}},"list":["***-**-6789",null],"pair":["***-**-6789",null,3],"card":"************1111","flags":["***e","****e"],"nothing":null,"address":"[REDACTED]"}}"#
+        )
+    );
+}
+
+#[test]
+fn every_shape_reads_the_same_whichever_way_it_is_redacted() {
+    let masked = r#"{"name":"Ada","ssn":"***-**-6789","card":"************1111"}"#;
+    for roles in [&[][..], &["viewer"], &["admin"], &["reporting"]] {
+        every_way(&profile(), roles);
+        every_way(
+            &Payment::Card {
+                number: CARD.into(),
+                holder: "Ada".into(),
+            },
+            roles,
+        );
+        every_way(&Payment::Cash, roles);
+        every_way(&Payment::Voucher("V-1".into(), "PIN-4242".into()), roles);
+        every_way(&Payment::Customer(customer()), roles);
+        every_way(&Event::Purchase(customer()), roles);
+        every_way(&Event::Logout, roles);
+        every_way(&Message::Secret("launch-42".into()), roles);
+        every_way(&Message::Ping, roles);
+        every_way(&Lookup::Found(customer()), roles);
+        every_way(&Ssn(SSN.into()), roles);
+        every_way(&Pair("a".into(), "b".into()), roles);
+        every_way(&Wrapped { inner: customer() }, roles);
+        every_way(&FlatOptionalExtEnum { id: 2, kind: None }, roles);
+        every_way(
+            &FlatMixedEnum {
+                id: 1,
+                kind: Mixed::Other(customer()),
+            },
+            roles,
+        );
+    }
+    assert_eq!(
+        every_way(
+            &Event::Login {
+                user_name: "ada".into(),
+                client_ip: "203.0.113.7".into(),
+            },
+            &[]
+        ),
+        r#"{"kind":"login","userName":"ada"}"#
+    );
+    assert_eq!(
+        every_way(&Event::Purchase(customer()), &[]),
+        format!(r#"{{"kind":"purchase",{}"#, &masked[1..])
+    );
+    assert_eq!(
+        every_way(
+            &Message::Signed {
+                body: "b".into(),
+                signature: "sig".into(),
+            },
+            &[]
+        ),
+        r#"{"t":"Signed","c":{"body":"b"}}"#
+    );
+    assert_eq!(
+        every_way(&Payment::Voucher("V-1".into(), "PIN-4242".into()), &[]),
+        r#"{"voucher":["V-1",null]}"#
+    );
+}
+
+/// Internally tagged newtype variants with a rule: every member but the
+/// tag is masked or removed. A rule takes the place of the type's own
+/// redaction: whoever the rule lets see the value sees all of it.
+#[derive(Serialize, Redact)]
+#[serde(tag = "kind")]
+enum Record {
+    Hidden(#[redact(hide, unless_role = "admin")] Customer),
+    Masked(#[redact(mask(last = 2))] BTreeMap<String, String>),
+}
+
+/// An internally tagged enum inside another.
+#[derive(Serialize, Redact)]
+#[serde(tag = "outer")]
+enum Outer {
+    Nested(Event),
+}
+
+#[test]
+fn internally_tagged_newtypes_with_a_rule_keep_only_the_tag() {
+    assert_eq!(
+        every_way(&Record::Hidden(customer()), &["editor"]),
+        r#"{"kind":"Hidden"}"#
+    );
+    assert_eq!(
+        every_way(&Record::Hidden(customer()), &["admin"]),
+        format!(
+            r#"{{"kind":"Hidden","name":"Ada","ssn":"{SSN}","card":"{CARD}","notes":"{NOTES}","risk":7}}"#
+        )
+    );
+    let codes = BTreeMap::from([("a".to_owned(), "1234".to_owned())]);
+    assert_eq!(
+        every_way(&Record::Masked(codes), &[]),
+        r#"{"kind":"Masked","a":"**34"}"#
+    );
+    // An internally tagged enum inside another: redacted as a `Value`.
+    let login = Event::Login {
+        user_name: "ada".into(),
+        client_ip: "203.0.113.7".into(),
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&every_way(&Outer::Nested(login), &[]))
+            .unwrap_or_else(|e| panic!("{e}")),
+        json!({ "outer": "Nested", "kind": "login", "userName": "ada" })
+    );
+}

@@ -1,6 +1,7 @@
-//! Code generation of `#[derive(Redact)]`: `impl Redact`, which redacts the
-//! type's JSON form in place for the viewer, and `impl Debug`, which masks
-//! the same fields; and the stand-in impls emitted with errors.
+//! Code generation of `#[derive(Redact)]`: `impl Redact`, whose plan says
+//! how the type's JSON form is redacted (a constant, read while the JSON is
+//! written), and `impl Debug`, which masks the same fields; and the
+//! stand-in impls emitted with errors.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -20,7 +21,7 @@ pub(crate) fn expand(container: &Container<'_>) -> TokenStream {
     quote! { #redact #debug }
 }
 
-/// `impl Redact`: the type's JSON form, redacted in place for the viewer.
+/// `impl Redact`: the type's plan, a constant built at compile time.
 fn expand_redact(container: &Container<'_>) -> TokenStream {
     let ident = container.ident;
     let generics = with_bounds(
@@ -28,26 +29,27 @@ fn expand_redact(container: &Container<'_>) -> TokenStream {
         &parse_quote!(::secure_api::__private::Redact),
     );
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let body = match &container.body {
+    let plan = match &container.body {
         Body::Struct(members) if container.serde.transparent => transparent(members),
         Body::Struct(members) => {
             let rule = *container.serde.rename_all.get(Direction::Serialize);
-            members_code(members, rule, &quote!(__secure_value), None)
+            members_plan(members, rule)
         }
-        Body::Enum(variants) => enum_code(container, variants),
+        Body::Enum(variants) => enum_plan(container, variants),
     };
     quote! {
         #[automatically_derived]
         impl #impl_generics ::secure_api::__private::Redact for #ident #ty_generics #where_clause {
-            #[allow(unused_variables)]
-            fn redact_json(
-                __secure_value: &mut ::secure_api::__private::Value,
-                __secure_viewer: &::secure_api::__private::Viewer<'_>,
-            ) {
-                #body
+            fn plan() -> &'static ::secure_api::__private::Plan {
+                const { &#plan }
             }
         }
     }
+}
+
+/// `Plan::Keep`: nothing to redact.
+fn keep() -> TokenStream {
+    quote! { ::secure_api::__private::Plan::Keep }
 }
 
 /// A `#[serde(transparent)]` struct is written as its one field that is
@@ -57,24 +59,15 @@ fn transparent(members: &Members<'_>) -> TokenStream {
         .fields()
         .iter()
         .find(|field| !field.serde.skip.ser)
-        .map(|field| value_code(field, &quote!(__secure_value)))
-        .unwrap_or_default()
+        .map_or_else(keep, value_plan)
 }
 
-/// The code that redacts `target` (a `&mut Value` expression), the JSON of
-/// a struct or variant with these `members`. Named fields take their names from
-/// `rule` (`rename_all` of a struct; `rename_all` of a variant, else
-/// `rename_all_fields` of its enum). `tag`: the
-/// tag member of an internally tagged enum, which a newtype variant's
-/// members sit next to.
-fn members_code(
-    members: &Members<'_>,
-    rule: RenameRule,
-    target: &TokenStream,
-    tag: Option<&str>,
-) -> TokenStream {
+/// The plan of the JSON of a struct or variant with these `members`. Named
+/// fields take their names from `rule` (`rename_all` of a struct;
+/// `rename_all` of a variant, else `rename_all_fields` of its enum).
+fn members_plan(members: &Members<'_>, rule: RenameRule) -> TokenStream {
     match members {
-        Members::Unit => TokenStream::new(),
+        Members::Unit => keep(),
         Members::Named(fields) => {
             let named = fields
                 .iter()
@@ -84,291 +77,118 @@ fn members_code(
                         .ident
                         .map(|ident| field.serde.name(ident, rule, Direction::Serialize))
                         .unwrap_or_default();
-                    member_code(field, &name)
+                    let plan = value_plan(field);
+                    let optional = field.serde.skip_serializing_if;
+                    quote! {
+                        ::secure_api::__private::Member { name: #name, plan: #plan, optional: #optional }
+                    }
                 });
             let flattened = fields
                 .iter()
                 .filter(|field| {
                     !field.serde.skip.ser && field.serde.flatten.is_some() && !field.skipped()
                 })
-                .map(|field| delegate(field.ty, target));
+                .map(|field| plan_fn(field.ty));
             quote! {
-                if let ::secure_api::__private::Value::Object(__secure_object) = &mut *#target {
-                    #(#named)*
-                }
-                #(#flattened)*
+                ::secure_api::__private::Plan::Object(::secure_api::__private::ObjectPlan {
+                    members: &[#(#named),*],
+                    flattened: &[#(#flattened),*],
+                })
             }
         }
-        Members::Tuple(fields) if fields.len() == 1 => match (tag, &fields[0].rule) {
-            // Internally tagged newtype variant with a rule: its content is
-            // every member but the tag.
-            (Some(tag), Some(rule)) if !fields[0].skipped() => {
-                let apply = rule_code(rule, &quote!(__secure_member));
-                let keep = match rule.action {
-                    Action::Mask { .. } => quote! {
-                        for (__secure_name, __secure_member) in __secure_object.iter_mut() {
-                            if __secure_name != #tag {
-                                #apply
-                            }
-                        }
-                    },
-                    Action::Hide => {
-                        let condition = unless_condition(rule);
-                        quote! {
-                            if #condition {
-                                __secure_object.retain(|__secure_name, _| __secure_name == #tag);
-                            }
-                        }
-                    }
-                    Action::Skip => TokenStream::new(),
-                };
-                quote! {
-                    if let ::secure_api::__private::Value::Object(__secure_object) = &mut *#target {
-                        #keep
-                    }
-                }
+        Members::Tuple(fields) => match fields.as_slice() {
+            // A newtype is written as its field.
+            [field] => value_plan(field),
+            fields => {
+                let elements = fields
+                    .iter()
+                    .filter(|field| !field.serde.skip.ser)
+                    .map(value_plan);
+                quote! { ::secure_api::__private::Plan::Tuple(&[#(#elements),*]) }
             }
-            _ => value_code(&fields[0], target),
         },
-        Members::Tuple(fields) => {
-            let elements = fields
-                .iter()
-                .filter(|field| !field.serde.skip.ser)
-                .enumerate()
-                .map(|(index, field)| {
-                    let code = value_code(field, &quote!(__secure_item));
-                    quote! {
-                        if let ::core::option::Option::Some(__secure_item) = __secure_items.get_mut(#index) {
-                            #code
-                        }
-                    }
-                });
-            quote! {
-                if let ::secure_api::__private::Value::Array(__secure_items) = &mut *#target {
-                    #(#elements)*
-                }
-            }
-        }
     }
 }
 
-/// The code for one member of an object (`object`), named `name` in JSON.
-fn member_code(field: &Field<'_>, name: &str) -> TokenStream {
-    if field.skipped() {
-        return TokenStream::new();
-    }
-    match &field.rule {
-        Some(
-            rule @ Rule {
-                action: Action::Hide,
-                ..
-            },
-        ) => {
-            let condition = unless_condition(rule);
-            quote! {
-                if #condition {
-                    __secure_object.remove(#name);
-                }
-            }
-        }
-        _ => {
-            let code = value_code(field, &quote!(__secure_member));
-            quote! {
-                if let ::core::option::Option::Some(__secure_member) = __secure_object.get_mut(#name) {
-                    #code
-                }
-            }
-        }
-    }
-}
-
-/// The code for a value that is a field's whole JSON (`target`): its rule,
-/// or else its type's own redaction. Hiding a value that is not a member
-/// writes `null` in its place.
-fn value_code(field: &Field<'_>, target: &TokenStream) -> TokenStream {
-    match &field.rule {
-        Some(rule) => rule_code(rule, target),
-        None => delegate(field.ty, target),
-    }
-}
-
-/// The code that applies `rule` to `target`, unless the viewer holds the
-/// rule's role.
-fn rule_code(rule: &Rule, target: &TokenStream) -> TokenStream {
-    let condition = unless_condition(rule);
-    let apply = match rule.action {
-        Action::Mask { last } => quote! { ::secure_api::__private::mask_json(#target, #last) },
-        Action::Hide => quote! { *#target = ::secure_api::__private::Value::Null },
-        Action::Skip => return TokenStream::new(),
+/// The plan of a value that is a field's whole JSON: its rule, or else its
+/// type's plan.
+fn value_plan(field: &Field<'_>) -> TokenStream {
+    let Some(rule) = &field.rule else {
+        let plan = plan_fn(field.ty);
+        return quote! { ::secure_api::__private::Plan::Like(#plan) };
     };
-    quote! {
-        if #condition {
-            #apply;
-        }
-    }
-}
-
-/// `!__secure_viewer.has_role(&ROLE)` for a rule with `unless_role`, else `true`.
-fn unless_condition(rule: &Rule) -> TokenStream {
-    match &rule.unless {
+    let action = match rule.action {
+        Action::Mask { last } => quote! { ::secure_api::__private::Action::Mask { last: #last } },
+        Action::Hide => quote! { ::secure_api::__private::Action::Hide },
+        Action::Skip => return keep(),
+    };
+    let unless = match &rule.unless {
         Some(role) => {
             let role = role_expr(role);
-            quote! { !__secure_viewer.has_role(&#role) }
+            quote! { ::core::option::Option::Some(#role) }
         }
-        None => quote! { true },
+        None => quote! { ::core::option::Option::None },
+    };
+    quote! {
+        ::secure_api::__private::Plan::Rule(::secure_api::__private::Rule {
+            action: #action,
+            unless: #unless,
+        })
     }
 }
 
-/// `<Ty as Redact>::redact_json(target, viewer)`, spanned at the type so
-/// that a type without `Redact` is reported at it.
-fn delegate(ty: &Type, target: &TokenStream) -> TokenStream {
-    quote_spanned! {ty.span()=>
-        <#ty as ::secure_api::__private::Redact>::redact_json(#target, __secure_viewer);
-    }
+/// `<Ty as Redact>::plan`, spanned at the type so that a type without
+/// `Redact` is reported at it.
+fn plan_fn(ty: &Type) -> TokenStream {
+    quote_spanned! {ty.span()=> <#ty as ::secure_api::__private::Redact>::plan }
 }
 
-/// The redaction of an enum: find the variant from the tag, then redact its
-/// content. Untagged variants (all of them in an untagged enum) cannot be
-/// told apart: when no tagged variant matched, the JSON is redacted as each
-/// of them in turn, which may redact more than needed, never less.
-///
-/// The enum may be `#[serde(flatten)]`ed into a struct, whose `Redact`
-/// then passes it the struct's whole object: the tag (internally or
-/// adjacently tagged) or the variant's member (externally tagged) sits among
-/// the struct's own members, and is found there all the same.
-fn enum_code(container: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
+/// The plan of an enum: how the variant is told from the JSON, and the
+/// content of each variant that has anything to redact (see the runtime's
+/// `EnumPlan`). Untagged variants (all of them in an untagged enum) cannot
+/// be told apart: their plans are listed apart, to apply in turn.
+fn enum_plan(container: &Container<'_>, variants: &[Variant<'_>]) -> TokenStream {
     let enum_untagged = matches!(container.serde.repr, Repr::Untagged);
     let (untagged, tagged): (Vec<&Variant<'_>>, Vec<&Variant<'_>>) = variants
         .iter()
+        .filter(|variant| redacts(&variant.members))
         .partition(|variant| enum_untagged || variant.serde.untagged.is_some());
-    let tail = !untagged.is_empty();
-    let done = if tail {
-        quote! { return; }
-    } else {
-        quote! {}
-    };
-    let rule_of = |variant: &Variant<'_>| {
-        variant
+    let content = |variant: &Variant<'_>| {
+        let rule = variant
             .serde
-            .field_rule(&container.serde, Direction::Serialize)
+            .field_rule(&container.serde, Direction::Serialize);
+        members_plan(&variant.members, rule)
     };
-    let arms = |target: TokenStream, tag: Option<&str>| -> Vec<TokenStream> {
-        tagged
-            .iter()
-            .filter_map(|variant| {
-                let code = members_code(&variant.members, rule_of(variant), &target, tag);
-                if code.is_empty() {
-                    return None;
-                }
-                let name =
-                    variant
-                        .serde
-                        .name(variant.ident, &container.serde, Direction::Serialize);
-                Some(quote! { #name => { #code #done } })
-            })
-            .collect()
-    };
-    let dispatch = match &container.serde.repr {
-        Repr::Untagged => TokenStream::new(),
-        // `{"Variant": content}` alone, or, flattened, the `"Variant"`
-        // member among the struct's: every variant member present is
-        // redacted with that variant's rules (serde writes one; a struct
-        // member of the same name would be redacted too: more, never less).
-        Repr::External => external_code(container, &tagged, tail),
-        Repr::Internal { tag } => {
-            let arms = arms(quote!(__secure_value), Some(tag));
-            if arms.is_empty() {
-                TokenStream::new()
-            } else {
-                quote! {
-                    let __secure_variant = ::secure_api::__private::tag_of(__secure_value, #tag);
-                    match __secure_variant.as_str() {
-                        #(#arms)*
-                        _ => {}
-                    }
-                }
-            }
-        }
-        Repr::Adjacent { tag, content } => {
-            let arms = arms(quote!(__secure_content), None);
-            if arms.is_empty() {
-                TokenStream::new()
-            } else {
-                quote! {
-                    let __secure_variant = ::secure_api::__private::tag_of(__secure_value, #tag);
-                    if let ::core::option::Option::Some(__secure_content) = __secure_value.get_mut(#content) {
-                        match __secure_variant.as_str() {
-                            #(#arms)*
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-    };
-    let fallback = untagged.iter().map(|variant| {
-        members_code(
-            &variant.members,
-            rule_of(variant),
-            &quote!(__secure_value),
-            None,
-        )
+    let tagged = tagged.iter().map(|variant| {
+        let name = variant
+            .serde
+            .name(variant.ident, &container.serde, Direction::Serialize);
+        let content = content(variant);
+        quote! { ::secure_api::__private::VariantPlan { name: #name, content: #content } }
     });
+    let untagged = untagged.iter().map(|variant| content(variant));
+    let tagging = match &container.serde.repr {
+        Repr::External => quote! { External },
+        Repr::Internal { tag } => quote! { Internal { tag: #tag } },
+        Repr::Adjacent { tag, content } => quote! { Adjacent { tag: #tag, content: #content } },
+        Repr::Untagged => quote! { Untagged },
+    };
     quote! {
-        #dispatch
-        #(#fallback)*
+        ::secure_api::__private::Plan::Enum(::secure_api::__private::EnumPlan {
+            tagging: ::secure_api::__private::Tagging::#tagging,
+            variants: &[#(#tagged),*],
+            untagged: &[#(#untagged),*],
+        })
     }
 }
 
-/// The dispatch of an externally tagged enum (see [`enum_code`]). With
-/// untagged variants (`tail`), a tagged variant found in an object of one
-/// member ends the redaction; in a larger object (flattened), the content
-/// may be an untagged variant's as well, so those run too.
-fn external_code(container: &Container<'_>, tagged: &[&Variant<'_>], tail: bool) -> TokenStream {
-    let found = if tail {
-        quote! { __secure_tagged = true; }
-    } else {
-        TokenStream::new()
-    };
-    let members: Vec<TokenStream> = tagged
-        .iter()
-        .filter_map(|variant| {
-            let rule = variant
-                .serde
-                .field_rule(&container.serde, Direction::Serialize);
-            let code = members_code(&variant.members, rule, &quote!(__secure_content), None);
-            if code.is_empty() {
-                return None;
-            }
-            let name = variant
-                .serde
-                .name(variant.ident, &container.serde, Direction::Serialize);
-            Some(quote! {
-                if let ::core::option::Option::Some(__secure_content) = __secure_object.get_mut(#name) {
-                    #code
-                    #found
-                }
-            })
-        })
-        .collect();
-    if members.is_empty() {
-        return TokenStream::new();
-    }
-    if !tail {
-        return quote! {
-            if let ::secure_api::__private::Value::Object(__secure_object) = &mut *__secure_value {
-                #(#members)*
-            }
-        };
-    }
-    quote! {
-        if let ::secure_api::__private::Value::Object(__secure_object) = &mut *__secure_value {
-            let mut __secure_tagged = false;
-            #(#members)*
-            if __secure_tagged && __secure_object.len() == 1 {
-                return;
-            }
-        }
+/// Whether a variant's content has anything to redact: not a unit, nor a
+/// newtype whose field is `#[redact(skip)]`.
+fn redacts(members: &Members<'_>) -> bool {
+    match members {
+        Members::Unit => false,
+        Members::Tuple(fields) => !matches!(fields.as_slice(), [field] if field.skipped()),
+        Members::Named(_) => true,
     }
 }
 
@@ -509,10 +329,8 @@ pub(crate) fn stand_in(input: &DeriveInput) -> TokenStream {
     });
     quote! {
         impl #impl_generics ::secure_api::__private::Redact for #ident #ty_generics #where_clause {
-            fn redact_json(
-                _: &mut ::secure_api::__private::Value,
-                _: &::secure_api::__private::Viewer<'_>,
-            ) {
+            fn plan() -> &'static ::secure_api::__private::Plan {
+                &::secure_api::__private::Plan::Keep
             }
         }
 

@@ -4,7 +4,9 @@
 //! The derive reads the type into a model that keeps each `#[redact(...)]`
 //! and the names serde gives members and variants (`serde_attr.rs`), checks
 //! the rules that relate the two (a flattened or untagged field cannot be
-//! found in the JSON), then generates `impl Redact` and `impl Debug`. On
+//! found in the JSON), then generates `impl Redact`, whose plan (a
+//! constant) names the members to mask or remove and the types to redact
+//! the others with, and `impl Debug`. On
 //! error, one `compile_error!` per mistake plus stand-in impls, so that the
 //! uses of the type report nothing more.
 
@@ -73,10 +75,10 @@ mod tests {
                 internal: String,
             }"#,
         );
-        assert!(out.contains(r#"object . get_mut ("fullName")"#), "{out}");
-        assert!(out.contains(r#"object . get_mut ("SSN")"#), "{out}");
-        assert!(out.contains(r#"object . remove ("cardNumber")"#), "{out}");
-        assert!(!out.contains(r#"remove ("internal")"#), "{out}");
+        assert!(out.contains(r#"name : "fullName""#), "{out}");
+        assert!(out.contains(r#"name : "SSN""#), "{out}");
+        assert!(out.contains(r#"name : "cardNumber""#), "{out}");
+        assert!(!out.contains(r#"name : "internal""#), "{out}");
         assert!(
             out.contains(r#"field ("internal" , & :: secure_api"#),
             "{out}"
@@ -138,8 +140,22 @@ mod tests {
     #[test]
     fn externally_tagged_variants_are_found_among_other_members() {
         let out = expand("enum E { A { #[redact(hide)] pin: String }, B(u8) }");
-        assert!(!out.contains("len () == 1"), "{out}");
-        assert!(out.contains(r#"__secure_object . get_mut ("A")"#), "{out}");
+        assert!(out.contains("Tagging :: External"), "{out}");
+        assert!(out.contains(r#"VariantPlan { name : "A""#), "{out}");
+    }
+
+    #[test]
+    fn variants_are_named_as_serde_names_them_and_units_have_no_plan() {
+        let out = expand(
+            r#"#[serde(tag = "kind", rename_all = "snake_case")]
+            enum E { FirstOne { #[redact(hide)] pin: String }, B(u8), Unit, #[serde(untagged)] C(u8) }"#,
+        );
+        assert!(out.contains(r#"Internal { tag : "kind" }"#), "{out}");
+        assert!(out.contains(r#"name : "first_one""#), "{out}");
+        assert!(out.contains(r#"name : "b""#), "{out}");
+        assert!(!out.contains(r#"name : "unit""#), "{out}");
+        assert!(!out.contains(r#"name : "c""#), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //!
 //! `#[derive(Redact)]` marks sensitive fields; `#[secure]` handlers that
 //! return `web::Json<T>` or [`Reply<T>`] have the response redacted for the
-//! caller's roles. Redaction works on the JSON form of the value, after
-//! serialisation, and the redacted form is only ever written out: nothing
-//! deserialises it back into `T`, so a masked value can never be taken for
-//! real data.
+//! caller's roles. Redaction works on the JSON form of the value, while it
+//! is written: the type's own `Serialize` writes it, and a [`Plan`] that
+//! the derive builds from the same names serde uses says which members to
+//! mask or remove on the way (no `serde_json::Value` is built in between).
+//! The redacted form is only ever written out: nothing deserialises it
+//! back into `T`, so a masked value can never be taken for real data.
 //!
 //! Field attributes of `#[derive(Redact)]`:
 //!
@@ -36,7 +38,19 @@
 //! the type, so that JSON must be the type's own: `#[serde(into)]`,
 //! `try_into` and `remote` are refused by the derive, a field written by
 //! `serialize_with` must carry its own `#[redact]`, and a hand-written
-//! `Serialize` must write the members the derived one would.
+//! `Serialize` must write the members the derived one would (and an
+//! internally or adjacently tagged enum's tag before the variant's
+//! members, as serde does).
+//!
+//! Two shapes are built as a `Value`, redacted, then written, because
+//! which rule a member falls under is only known once their whole object
+//! is: a struct with `#[serde(flatten)]` fields, and an enum with untagged
+//! variants. The JSON is the same either way; only the cost differs.
+
+mod mask;
+mod plan;
+mod stream;
+mod viewer;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -52,30 +66,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Principal;
-use crate::authz::Role;
 
-/// Who is reading a response: the roles that may lift a redaction.
-#[derive(Debug, Clone, Copy)]
-pub struct Viewer<'a> {
-    roles: &'a [String],
-}
-
-impl<'a> Viewer<'a> {
-    /// A reader holding `roles` (as in the `roles` claim).
-    pub fn with_roles(roles: &'a [String]) -> Self {
-        Self { roles }
-    }
-
-    /// A reader with no role: everything sensitive is redacted.
-    pub fn anonymous() -> Viewer<'static> {
-        Viewer { roles: &[] }
-    }
-
-    /// Whether the reader holds `role`, directly or through the hierarchy.
-    pub fn has_role(&self, role: &Role) -> bool {
-        role.is_held_by(self.roles)
-    }
-}
+pub use self::mask::{mask, mask_json};
+pub use self::plan::{
+    Action, EnumPlan, Member, ObjectPlan, Plan, PlanFn, Rule, Tagging, VariantPlan,
+};
+pub use self::viewer::Viewer;
 
 /// A type whose JSON form can be redacted for a [`Viewer`].
 ///
@@ -93,15 +89,26 @@ impl<'a> Viewer<'a> {
     note = "derive `secure_api::Redact` on `{Self}`; a type with no sensitive fields derives it with no attributes"
 )]
 pub trait Redact {
+    /// The plan that redacts the JSON form of a `Self` for any viewer:
+    /// which members are masked or removed, and the plans of the types
+    /// inside (see [`Plan`]). A constant: the derive builds it at compile
+    /// time.
+    fn plan() -> &'static Plan;
+
     /// Redacts `value`, the JSON serialisation of a `Self`, in place for
-    /// `viewer`.
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>);
+    /// `viewer`, with [`Redact::plan`]. Responses do not go through here:
+    /// they are redacted while they are written ([`to_vec`]).
+    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
+        plan::apply(Self::plan(), value, viewer);
+    }
 }
 
 macro_rules! redact_nothing {
     ($($t:ty),* $(,)?) => {
         $(impl Redact for $t {
-            fn redact_json(_: &mut Value, _: &Viewer<'_>) {}
+            fn plan() -> &'static Plan {
+                &Plan::Keep
+            }
         })*
     };
 }
@@ -129,158 +136,98 @@ redact_nothing!(
     ()
 );
 
-impl<T: Redact + ?Sized> Redact for &T {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        T::redact_json(value, viewer);
+/// Written as `null`: nothing to redact.
+impl<T: ?Sized> Redact for PhantomData<T> {
+    fn plan() -> &'static Plan {
+        &Plan::Keep
     }
 }
 
-impl<T: Redact + ?Sized> Redact for Box<T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        T::redact_json(value, viewer);
-    }
+/// Types serde writes as the value they hold (`None` as `null`, which no
+/// plan changes).
+macro_rules! redact_as_inner {
+    ($(impl<$t:ident $(: $bound:path)?> for $ty:ty;)*) => {
+        $(impl<$t: Redact $(+ $bound)? + ?Sized> Redact for $ty {
+            fn plan() -> &'static Plan {
+                $t::plan()
+            }
+        })*
+    };
+}
+
+redact_as_inner! {
+    impl<T> for &T;
+    impl<T> for Box<T>;
+    impl<T> for Rc<T>;
+    impl<T> for Arc<T>;
+    impl<T: ToOwned> for Cow<'_, T>;
 }
 
 impl<T: Redact> Redact for Option<T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        if !value.is_null() {
-            T::redact_json(value, viewer);
-        }
+    fn plan() -> &'static Plan {
+        T::plan()
     }
 }
 
-impl<T: Redact> Redact for [T] {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        if let Value::Array(items) = value {
-            items.iter_mut().for_each(|v| T::redact_json(v, viewer));
-        }
-    }
+/// Types serde writes as an array of `T`.
+macro_rules! redact_items {
+    ($(impl<$($param:ident),*> for $ty:ty;)*) => {
+        $(impl<T: Redact, $($param),*> Redact for $ty {
+            fn plan() -> &'static Plan {
+                const { &Plan::Items(T::plan) }
+            }
+        })*
+    };
+}
+
+redact_items! {
+    impl<> for [T];
+    impl<> for Vec<T>;
+    impl<> for VecDeque<T>;
+    impl<S> for HashSet<T, S>;
+    impl<> for BTreeSet<T>;
 }
 
 impl<T: Redact, const N: usize> Redact for [T; N] {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        <[T]>::redact_json(value, viewer);
+    fn plan() -> &'static Plan {
+        const { &Plan::Items(T::plan) }
     }
-}
-
-impl<T: Redact> Redact for Vec<T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        <[T]>::redact_json(value, viewer);
-    }
-}
-
-impl<T: Redact> Redact for VecDeque<T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        <[T]>::redact_json(value, viewer);
-    }
-}
-
-impl<T: Redact, S> Redact for HashSet<T, S> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        <[T]>::redact_json(value, viewer);
-    }
-}
-
-impl<T: Redact> Redact for BTreeSet<T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        <[T]>::redact_json(value, viewer);
-    }
-}
-
-impl<T: Redact + ?Sized> Redact for Rc<T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        T::redact_json(value, viewer);
-    }
-}
-
-impl<T: Redact + ?Sized> Redact for Arc<T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        T::redact_json(value, viewer);
-    }
-}
-
-impl<T: Redact + ToOwned + ?Sized> Redact for Cow<'_, T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        T::redact_json(value, viewer);
-    }
-}
-
-/// Written as `null`: nothing to redact.
-impl<T: ?Sized> Redact for PhantomData<T> {
-    fn redact_json(_: &mut Value, _: &Viewer<'_>) {}
 }
 
 /// Tuples are written as arrays, element by element.
 macro_rules! redact_tuple {
-    ($(($($t:ident $i:tt),+))*) => {
+    ($(($($t:ident),+))*) => {
         $(impl<$($t: Redact),+> Redact for ($($t,)+) {
-            fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-                if let Value::Array(items) = value {
-                    $(if let Some(item) = items.get_mut($i) {
-                        $t::redact_json(item, viewer);
-                    })+
-                }
+            fn plan() -> &'static Plan {
+                const { &Plan::Tuple(&[$(Plan::Like($t::plan)),+]) }
             }
         })*
     };
 }
 
 redact_tuple! {
-    (A 0)
-    (A 0, B 1)
-    (A 0, B 1, C 2)
-    (A 0, B 1, C 2, D 3)
-    (A 0, B 1, C 2, D 3, E 4)
-    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A)
+    (A, B)
+    (A, B, C)
+    (A, B, C, D)
+    (A, B, C, D, E)
+    (A, B, C, D, E, F)
 }
 
-impl<K, T: Redact, S> Redact for HashMap<K, T, S> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        if let Value::Object(members) = value {
-            members.values_mut().for_each(|v| T::redact_json(v, viewer));
-        }
-    }
-}
-
-impl<K, T: Redact> Redact for BTreeMap<K, T> {
-    fn redact_json(value: &mut Value, viewer: &Viewer<'_>) {
-        if let Value::Object(members) = value {
-            members.values_mut().for_each(|v| T::redact_json(v, viewer));
-        }
-    }
-}
-
-/// Masks `text`, keeping its last `keep` characters: every other letter or
-/// digit becomes `*`, other characters (separators) stay.
-/// `mask("123-45-6789", 4)` is `***-**-6789`; `mask("4111111111111111", 4)`
-/// is `************1111`. Counts Unicode scalar values.
-pub fn mask(text: &str, keep: usize) -> String {
-    let total = text.chars().count();
-    text.chars()
-        .enumerate()
-        .map(|(i, c)| {
-            if i + keep < total && c.is_alphanumeric() {
-                '*'
-            } else {
-                c
+/// Maps are written as objects whose member values are the map's values.
+macro_rules! redact_values {
+    ($(impl<$($param:ident),*> for $ty:ty;)*) => {
+        $(impl<K, T: Redact, $($param),*> Redact for $ty {
+            fn plan() -> &'static Plan {
+                const { &Plan::Values(T::plan) }
             }
-        })
-        .collect()
+        })*
+    };
 }
 
-/// Masks a JSON value in place: strings as [`mask`]; arrays element by
-/// element; numbers and booleans become masked strings; objects, which
-/// cannot be masked piecewise, become `"[REDACTED]"`; `null` stays.
-#[doc(hidden)]
-pub fn mask_json(value: &mut Value, keep: usize) {
-    match value {
-        Value::Null => {}
-        Value::String(s) => *s = mask(s, keep),
-        Value::Array(items) => items.iter_mut().for_each(|v| mask_json(v, keep)),
-        Value::Number(n) => *value = Value::String(mask(&n.to_string(), keep)),
-        Value::Bool(b) => *value = Value::String(mask(&b.to_string(), keep)),
-        Value::Object(_) => *value = Value::String(REDACTED.to_owned()),
-    }
+redact_values! {
+    impl<S> for HashMap<K, T, S>;
+    impl<> for BTreeMap<K, T>;
 }
 
 /// What `Debug` prints for a hidden field.
@@ -322,7 +269,21 @@ impl fmt::Debug for HiddenDebug {
     }
 }
 
-/// Serialises `body` and redacts it for `viewer`.
+/// The JSON of `body`, redacted for `viewer` while it is serialised (no
+/// `serde_json::Value` is built), as bytes: what a [`Reply`] answers with.
+///
+/// # Errors
+/// `serde_json`'s error when `body` cannot be serialised (a map with
+/// non-string keys, a failing `Serialize` impl).
+pub fn to_vec<T: Serialize + Redact + ?Sized>(
+    body: &T,
+    viewer: &Viewer<'_>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    stream::json_bytes(body, T::plan(), *viewer)
+}
+
+/// The JSON of `body`, redacted for `viewer`, as a `serde_json::Value`
+/// (for tests and inspection; a response is written with [`to_vec`]).
 ///
 /// # Errors
 /// `serde_json`'s error when `body` cannot be serialised (a map with
@@ -331,9 +292,7 @@ pub fn redacted<T: Serialize + Redact + ?Sized>(
     body: &T,
     viewer: &Viewer<'_>,
 ) -> Result<Value, serde_json::Error> {
-    let mut value = serde_json::to_value(body)?;
-    T::redact_json(&mut value, viewer);
-    Ok(value)
+    stream::write(body, T::plan(), *viewer, serde_json::value::Serializer)
 }
 
 /// A JSON response redacted for the caller: the responder of `#[secure]`
@@ -345,10 +304,10 @@ pub struct Reply<T> {
     status: StatusCode,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: T,
-    /// `T::redact_json`, taken when the reply is built: the constructors
-    /// require `T: Redact`, so the `Responder` impl does not, and a `T`
-    /// without `Redact` is reported once, where the reply is built.
-    redact: fn(&mut Value, &Viewer<'_>),
+    /// `T::plan`, taken when the reply is built: the constructors require
+    /// `T: Redact`, so the `Responder` impl does not, and a `T` without
+    /// `Redact` is reported once, where the reply is built.
+    plan: PlanFn,
 }
 
 impl<T: fmt::Debug> fmt::Debug for Reply<T> {
@@ -383,7 +342,7 @@ impl<T: Serialize + Redact> Reply<T> {
             status,
             headers: Vec::new(),
             body,
-            redact: T::redact_json,
+            plan: T::plan,
         }
     }
 
@@ -399,21 +358,28 @@ impl<T: Serialize + Redact> Reply<T> {
 impl<T: Serialize> Responder for Reply<T> {
     type Body = actix_web::body::BoxBody;
 
+    /// The body redacted for the request's principal, `application/json`
+    /// unless a header of the reply says otherwise; 500 problem details
+    /// when the body cannot be serialised.
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
         let extensions = req.extensions();
         let roles: &[String] = extensions.get::<Principal>().map_or(&[], |p| p.roles());
-        let value = serde_json::to_value(&self.body).map(|mut value| {
-            (self.redact)(&mut value, &Viewer::with_roles(roles));
-            value
-        });
+        let body = stream::json_bytes(&self.body, (self.plan)(), Viewer::with_roles(roles));
         drop(extensions);
-        match value {
-            Ok(value) => {
+        match body {
+            Ok(body) => {
                 let mut res = HttpResponse::build(self.status);
+                let typed = self
+                    .headers
+                    .iter()
+                    .any(|(name, _)| name == header::CONTENT_TYPE);
                 for (name, v) in self.headers {
                     res.insert_header((name, v));
                 }
-                res.json(value)
+                if !typed {
+                    res.insert_header(header::ContentType::json());
+                }
+                res.body(body)
             }
             Err(e) => {
                 tracing::error!(target: "secure_api::redact", error = %e, "response body cannot be serialised");
@@ -453,5 +419,12 @@ mod tests {
         assert_eq!(mask("", 4), "");
         assert_eq!(mask("😀😀😀😀😀", 1), "😀😀😀😀😀");
         assert_eq!(mask("secret", 0), "******");
+    }
+
+    #[test]
+    fn a_mask_keeping_more_than_there_is_shows_everything() {
+        assert_eq!(mask("abc", usize::MAX), "abc");
+        assert_eq!(mask("é-1", 3), "é-1");
+        assert_eq!(mask("é-1", 1), "*-1");
     }
 }
