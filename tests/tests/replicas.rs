@@ -228,6 +228,24 @@ fn start_redis(port: u16) -> Option<Child> {
     Some(child)
 }
 
+/// For the test `test`: a `redis-server` of its own on a free loopback
+/// port, and the port; `None` (the test says it was skipped) without
+/// `SECURE_API_TEST_REDIS_URL` or when it cannot start.
+fn own_redis(test: &str) -> Option<(Child, u16)> {
+    redis_url(test)?;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    match start_redis(port) {
+        Some(server) => Some((server, port)),
+        None => {
+            eprintln!("{test}: skipped: cannot start redis-server");
+            None
+        }
+    }
+}
+
 fn stop_redis(mut child: Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -235,17 +253,8 @@ fn stop_redis(mut child: Child) {
 
 #[actix_web::test]
 async fn redis_down_gives_503_and_its_return_restores_service() {
-    if redis_url("redis_down_gives_503_and_its_return_restores_service").is_none() {
-        return;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let Some(server) = start_redis(port) else {
-        eprintln!(
-            "redis_down_gives_503_and_its_return_restores_service: skipped: cannot start redis-server"
-        );
+    let Some((server, port)) = own_redis("redis_down_gives_503_and_its_return_restores_service")
+    else {
         return;
     };
     let url = format!("redis://127.0.0.1:{port}");
@@ -331,15 +340,7 @@ async fn redis_down_gives_503_and_its_return_restores_service() {
 
 #[actix_web::test]
 async fn a_slow_redis_gives_503_within_the_timeout() {
-    if redis_url("a_slow_redis_gives_503_within_the_timeout").is_none() {
-        return;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let Some(server) = start_redis(port) else {
-        eprintln!("a_slow_redis_gives_503_within_the_timeout: skipped: cannot start redis-server");
+    let Some((server, port)) = own_redis("a_slow_redis_gives_503_within_the_timeout") else {
         return;
     };
     let url = format!("redis://127.0.0.1:{port}");
@@ -387,6 +388,103 @@ async fn a_slow_redis_gives_503_within_the_timeout() {
     assert_eq!(restored.status, StatusCode::OK, "{}", restored.body);
 }
 
+/// Runs `redis-cli -p port ARGS..` to its end.
+fn redis_cli(port: u16, args: &[&str]) {
+    let _ = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .stdout(Stdio::null())
+        .status();
+}
+
+/// Captured security events whose message contains `text`.
+fn events_saying(logs: &Captured, text: &str) -> usize {
+    logs.events("secure_api::security")
+        .into_iter()
+        .filter(|f| f["message"].as_str().is_some_and(|m| m.contains(text)))
+        .count()
+}
+
+#[actix_web::test]
+async fn a_connection_closed_while_idle_is_replaced_without_a_503() {
+    let Some((server, port)) =
+        own_redis("a_connection_closed_while_idle_is_replaced_without_a_503")
+    else {
+        return;
+    };
+    let (logs, _guard) = Captured::install();
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = replica(&url).await;
+    let caller = token(&unique("idle"), &["viewer"]);
+    assert_eq!(
+        send(&app, get_from("192.0.2.11:1", "/limited", &caller))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Redis (or a proxy, or NAT) closes the idle connection.
+    redis_cli(port, &["CLIENT", "KILL", "TYPE", "normal"]);
+    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    for n in 0..3 {
+        let answer = send(&app, get_from("192.0.2.11:1", "/limited", &caller)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "request {n}: {}",
+            answer.body
+        );
+    }
+    stop_redis(server);
+    assert_eq!(
+        events_saying(&logs, "cannot be reached"),
+        0,
+        "{}",
+        logs.text()
+    );
+}
+
+#[actix_web::test]
+async fn a_full_redis_is_one_outage_however_many_reads_still_succeed() {
+    let Some((server, port)) =
+        own_redis("a_full_redis_is_one_outage_however_many_reads_still_succeed")
+    else {
+        return;
+    };
+    let (logs, _guard) = Captured::install();
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = replica(&url).await;
+    let caller = token(&unique("full"), &["viewer"]);
+    assert_eq!(
+        send(&app, get_from("192.0.2.12:1", "/limited", &caller))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Full: every write is refused (OOM), reads are still answered.
+    redis_cli(port, &["CONFIG", "SET", "maxmemory-policy", "noeviction"]);
+    redis_cli(port, &["CONFIG", "SET", "maxmemory", "1"]);
+    for n in 0..10 {
+        let refused = send(&app, get_from("192.0.2.12:1", "/limited", &caller)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request {n}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(60)).await;
+    }
+    redis_cli(port, &["CONFIG", "SET", "maxmemory", "0"]);
+    let restored = send(&app, get_from("192.0.2.12:1", "/limited", &caller)).await;
+    stop_redis(server);
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.body);
+    assert_eq!(
+        events_saying(&logs, "cannot be reached"),
+        1,
+        "{}",
+        logs.text()
+    );
+    assert_eq!(events_saying(&logs, "answers again"), 1, "{}", logs.text());
+}
+
 #[test]
 fn a_bad_redis_url_stops_start_up_naming_the_variable() {
     let e = SecurityConfig::builder()
@@ -400,6 +498,28 @@ fn a_bad_redis_url_stops_start_up_naming_the_variable() {
         .unwrap_or_default();
     assert!(e.starts_with("SECURE_API_REDIS_URL: "), "{e}");
     assert!(!e.contains("hunter2"), "{e}");
+    for (url, says) in [
+        ("rediss://cache.example:6380", "TLS"),
+        (
+            "redis://u:hunter2@cache.example:notaport",
+            "redis://host:port",
+        ),
+    ] {
+        let e = SecurityConfig::builder()
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .jwt_secret(SECRET)
+            .redis_url(url)
+            .build()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("SECURE_API_REDIS_URL: ") && e.contains(says),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
+    }
     let e = SecurityConfig::builder()
         .issuer(ISSUER)
         .audience(AUDIENCE)

@@ -21,15 +21,16 @@
 //! refuses writes, and requests that need one get 503.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::future::Either;
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, Script};
+use redis::{AsyncConnectionConfig, Client, FromRedisValue, Script, ScriptInvocation};
 
 use super::{Attempt, ReplayError, Store, StoreError, StoreFuture};
 use crate::rate_limit::quota::{BucketKey, Charge, Quota};
+use crate::secret::REDACTED;
 
 /// How long requests are refused at once after a failed call before the
 /// store tries to connect again.
@@ -56,27 +57,38 @@ impl std::fmt::Debug for RedisSettings {
 }
 
 impl RedisSettings {
-    /// Settings for the Redis at `url` (`redis://[user:password@]host[:port][/db]`,
-    /// or `rediss://` for TLS when the `redis` crate is built with it), with
-    /// every call bounded by `timeout`.
+    /// Settings for the Redis at `url`
+    /// (`redis://[user:password@]host[:port][/db]`; `rediss://`, TLS, is not
+    /// built in), with every call bounded by `timeout`.
     ///
     /// # Errors
-    /// The problem with `url`, without repeating it (it may hold a password).
+    /// What is wrong with `url`, with its password (if any) replaced by
+    /// `[REDACTED]`.
     pub(crate) fn new(url: &str, timeout: Duration) -> Result<Self, String> {
-        let client = Client::open(url.trim()).map_err(|e| {
-            format!(
-                "is not a Redis URL (`redis://host:port`): {}",
-                e.detail().unwrap_or("unreadable")
-            )
+        let url = url.trim();
+        if url.starts_with("rediss://") {
+            return Err("uses `rediss://` (TLS), which this build does not support; use `redis://` to a Redis reached over a trusted network, or a TLS tunnel".to_owned());
+        }
+        let client = Client::open(url).map_err(|e| {
+            let mut problem = e.to_string();
+            if let Some(password) = url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.password().map(str::to_owned))
+                .filter(|p| !p.is_empty())
+            {
+                problem = problem.replace(&password, REDACTED);
+            }
+            format!("is not a Redis URL (`redis://host:port`): {problem}")
         })?;
         Ok(Self { client, timeout })
     }
 }
 
-/// The connection, or when the last attempt failed.
+/// The connection (numbered, so that a failure on an old one never drops
+/// a newer one), or when the last attempt failed.
 enum Link {
-    Connected(MultiplexedConnection),
-    Down { since: Instant },
+    Connected(MultiplexedConnection, u64),
+    Down { since: Option<Instant> },
 }
 
 /// The state shared by replicas, in Redis.
@@ -86,11 +98,69 @@ pub(crate) struct RedisStore {
     failure_limit: u32,
     window: Duration,
     link: tokio::sync::Mutex<Link>,
-    /// Whether the last call succeeded (so an outage is logged once).
+    /// The number of the next connection.
+    next_connection: AtomicU64,
+    /// Whether the store is taken to be up (so an outage is logged once):
+    /// set false by any failure, true again only by a write that succeeds.
     up: AtomicBool,
     gcra: Script,
     begin_attempt: Script,
     end_attempt: Script,
+}
+
+/// Whether a call changes the store. An outage ends only when a write
+/// succeeds: a Redis that still answers reads but refuses writes (full,
+/// read-only) is still down for what requests need.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Read,
+    Write,
+}
+
+/// One call to Redis: a command, or a script (sent by `EVALSHA`, loaded
+/// when Redis does not know it yet).
+enum Request<'a> {
+    Command(redis::Cmd),
+    Script(ScriptInvocation<'a>),
+}
+
+impl Request<'_> {
+    async fn send<T: FromRedisValue>(
+        &self,
+        connection: &mut MultiplexedConnection,
+    ) -> redis::RedisResult<T> {
+        match self {
+            Request::Command(cmd) => cmd.query_async(connection).await,
+            Request::Script(script) => script.invoke_async(connection).await,
+        }
+    }
+}
+
+/// Why a call failed inside the timeout.
+enum Failure {
+    /// No connection could be made (logged already).
+    Unreachable,
+    /// The connection `.1` broke.
+    Broken(String, u64),
+    /// Redis answered with an error (full, read-only, ...): the connection
+    /// is fine.
+    Refused(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(_: StoreError) -> Self {
+        Failure::Unreachable
+    }
+}
+
+/// Whether `e` means the connection itself failed (rather than Redis
+/// answering with an error).
+fn broke(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_timeout()
+        || e.is_unrecoverable_error()
 }
 
 impl RedisStore {
@@ -101,11 +171,8 @@ impl RedisStore {
             settings,
             failure_limit: failure_limit.max(1),
             window,
-            link: tokio::sync::Mutex::new(Link::Down {
-                since: Instant::now()
-                    .checked_sub(RECONNECT_AFTER)
-                    .unwrap_or_else(Instant::now),
-            }),
+            link: tokio::sync::Mutex::new(Link::Down { since: None }),
+            next_connection: AtomicU64::new(0),
             up: AtomicBool::new(true),
             gcra: Script::new(include_str!("redis/gcra.lua")),
             begin_attempt: Script::new(include_str!("redis/begin_attempt.lua")),
@@ -113,13 +180,15 @@ impl RedisStore {
         }
     }
 
-    /// The connection: the open one, or a new one when the last failure
-    /// is at least [`RECONNECT_AFTER`] old.
-    async fn connection(&self) -> Result<MultiplexedConnection, StoreError> {
+    /// The connection and its number: the open one, or a new one unless
+    /// the last attempt failed less than [`RECONNECT_AFTER`] ago.
+    async fn connection(&self) -> Result<(MultiplexedConnection, u64), StoreError> {
         let mut link = self.link.lock().await;
         match &*link {
-            Link::Connected(connection) => return Ok(connection.clone()),
-            Link::Down { since } if since.elapsed() < RECONNECT_AFTER => return Err(StoreError),
+            Link::Connected(connection, number) => return Ok((connection.clone(), *number)),
+            Link::Down { since: Some(since) } if since.elapsed() < RECONNECT_AFTER => {
+                return Err(StoreError);
+            }
             Link::Down { .. } => {}
         }
         let config = AsyncConnectionConfig::new()
@@ -132,12 +201,13 @@ impl RedisStore {
             .await
         {
             Ok(connection) => {
-                *link = Link::Connected(connection.clone());
-                Ok(connection)
+                let number = self.next_connection.fetch_add(1, Ordering::Relaxed);
+                *link = Link::Connected(connection.clone(), number);
+                Ok((connection, number))
             }
             Err(e) => {
                 *link = Link::Down {
-                    since: Instant::now(),
+                    since: Some(Instant::now()),
                 };
                 drop(link);
                 self.went_down(&e.to_string());
@@ -146,21 +216,49 @@ impl RedisStore {
         }
     }
 
-    /// Runs `call` on the connection within the timeout.
-    async fn run<T>(
+    /// Forgets connection `number` if it is still the current one; `retry`
+    /// lets the next call connect at once, otherwise not before
+    /// [`RECONNECT_AFTER`]. Never waits: when another request holds the
+    /// link, it is connecting already.
+    fn drop_connection(&self, number: u64, retry: bool) {
+        if let Ok(mut link) = self.link.try_lock()
+            && matches!(&*link, Link::Connected(_, n) if *n == number)
+        {
+            *link = Link::Down {
+                since: (!retry).then(Instant::now),
+            };
+        }
+    }
+
+    /// Runs `call` (a read or a write) within the timeout. A connection
+    /// that broke while idle (closed by Redis's `timeout`, a proxy, a
+    /// restart) is replaced once, within the same timeout, before the
+    /// call fails.
+    async fn run<T: FromRedisValue>(
         &self,
-        call: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
+        kind: Call,
+        request: Request<'_>,
     ) -> Result<T, StoreError> {
         let answer = tokio::time::timeout(self.settings.timeout, async {
-            let mut connection = self.connection().await?;
-            call(&mut connection)
-                .await
-                .map_err(|e| Failure::Redis(e.to_string()))
+            let (mut connection, number) = self.connection().await?;
+            match request.send(&mut connection).await {
+                Ok(value) => return Ok(value),
+                Err(e) if !broke(&e) => return Err(Failure::Refused(e.to_string())),
+                Err(_) => self.drop_connection(number, true),
+            }
+            let (mut connection, number) = self.connection().await?;
+            request.send(&mut connection).await.map_err(|e| {
+                if broke(&e) {
+                    Failure::Broken(e.to_string(), number)
+                } else {
+                    Failure::Refused(e.to_string())
+                }
+            })
         })
         .await;
         match answer {
             Ok(Ok(value)) => {
-                if !self.up.swap(true, Ordering::AcqRel) {
+                if kind == Call::Write && !self.up.swap(true, Ordering::AcqRel) {
                     tracing::warn!(
                         target: "secure_api::security",
                         store = "redis",
@@ -169,26 +267,33 @@ impl RedisStore {
                 }
                 Ok(value)
             }
-            Ok(Err(Failure::Redis(problem))) => self.failed(&problem),
             Ok(Err(Failure::Unreachable)) => Err(StoreError),
-            Err(_elapsed) => self.failed(&format!(
-                "no answer within {} ms",
-                self.settings.timeout.as_millis()
-            )),
+            Ok(Err(Failure::Broken(problem, number))) => {
+                self.drop_connection(number, false);
+                self.went_down(&problem);
+                Err(StoreError)
+            }
+            Ok(Err(Failure::Refused(problem))) => {
+                self.went_down(&problem);
+                Err(StoreError)
+            }
+            Err(_elapsed) => {
+                // A connection that answers too slowly is replaced (its
+                // number is unknown here: whichever is current).
+                if let Ok(mut link) = self.link.try_lock()
+                    && matches!(&*link, Link::Connected(..))
+                {
+                    *link = Link::Down {
+                        since: Some(Instant::now()),
+                    };
+                }
+                self.went_down(&format!(
+                    "no answer within {} ms",
+                    self.settings.timeout.as_millis()
+                ));
+                Err(StoreError)
+            }
         }
-    }
-
-    /// Drops the connection after a failed call: the next request after
-    /// [`RECONNECT_AFTER`] connects again. Never waits: when another
-    /// request holds the link, it is connecting already.
-    fn failed<T>(&self, problem: &str) -> Result<T, StoreError> {
-        if let Ok(mut link) = self.link.try_lock() {
-            *link = Link::Down {
-                since: Instant::now(),
-            };
-        }
-        self.went_down(problem);
-        Err(StoreError)
     }
 
     /// Logs the start of an outage, once.
@@ -199,7 +304,7 @@ impl RedisStore {
                 security_event = true,
                 store = "redis",
                 problem,
-                "the shared state store cannot be reached; requests that need it are refused with 503 until it answers"
+                "the shared state store cannot be reached or refuses writes; requests that need it are refused with 503 until it answers"
             );
         }
     }
@@ -215,20 +320,6 @@ impl RedisStore {
         u64::try_from(self.window.as_millis())
             .unwrap_or(u64::MAX)
             .max(1)
-    }
-}
-
-/// Why a call failed inside the timeout.
-enum Failure {
-    /// No connection (and a failure logged already).
-    Unreachable,
-    /// Redis failed the call.
-    Redis(String),
-}
-
-impl From<StoreError> for Failure {
-    fn from(_: StoreError) -> Self {
-        Failure::Unreachable
     }
 }
 
@@ -266,14 +357,14 @@ impl Store for RedisStore {
                 .max(1);
             let key = bucket_key(route, key);
             let (admitted, remaining, wait_us): (u8, u32, u64) = self
-                .run(async |c| {
-                    self.gcra
-                        .key(&key)
-                        .arg(period_us)
-                        .arg(quota.burst())
-                        .invoke_async(c)
-                        .await
-                })
+                .run(
+                    Call::Write,
+                    Request::Script({
+                        let mut gcra = self.gcra.prepare_invoke();
+                        gcra.key(&key).arg(period_us).arg(quota.burst());
+                        gcra
+                    }),
+                )
                 .await?;
             Ok(Charge {
                 remaining,
@@ -287,7 +378,10 @@ impl Store for RedisStore {
         self.boxed(async move {
             let [_, lock] = failure_keys(client);
             let ttl_ms: i64 = self
-                .run(async |c| redis::cmd("PTTL").arg(&lock).query_async(c).await)
+                .run(
+                    Call::Read,
+                    Request::Command(redis::cmd("PTTL").arg(&lock).clone()),
+                )
                 .await?;
             Ok(u64::try_from(ttl_ms)
                 .ok()
@@ -301,16 +395,19 @@ impl Store for RedisStore {
             let [checks, lock] = failure_keys(client);
             let attempt = Attempt(rand::random());
             let (reserved, wait_ms): (u8, u64) = self
-                .run(async |c| {
-                    self.begin_attempt
-                        .key(&checks)
-                        .key(&lock)
-                        .arg(self.window_ms())
-                        .arg(self.failure_limit)
-                        .arg(attempt.0)
-                        .invoke_async(c)
-                        .await
-                })
+                .run(
+                    Call::Write,
+                    Request::Script({
+                        let mut begin = self.begin_attempt.prepare_invoke();
+                        begin
+                            .key(&checks)
+                            .key(&lock)
+                            .arg(self.window_ms())
+                            .arg(self.failure_limit)
+                            .arg(attempt.0);
+                        begin
+                    }),
+                )
                 .await?;
             Ok(if reserved == 1 {
                 Ok(attempt)
@@ -324,17 +421,19 @@ impl Store for RedisStore {
         self.boxed(async move {
             let [checks, lock] = failure_keys(client);
             let locked: u8 = self
-                .run(async |c| {
-                    self.end_attempt
-                        .key(&checks)
-                        .key(&lock)
-                        .arg(self.window_ms())
-                        .arg(self.failure_limit)
-                        .arg(attempt.0)
-                        .arg(if failed { "1" } else { "0" })
-                        .invoke_async(c)
-                        .await
-                })
+                .run(
+                    Call::Write,
+                    Request::Script({
+                        let mut end = self.end_attempt.prepare_invoke();
+                        end.key(&checks)
+                            .key(&lock)
+                            .arg(self.window_ms())
+                            .arg(self.failure_limit)
+                            .arg(attempt.0)
+                            .arg(if failed { "1" } else { "0" });
+                        end
+                    }),
+                )
                 .await?;
             Ok(locked == 1)
         })
@@ -348,7 +447,10 @@ impl Store for RedisStore {
         self.boxed(async move {
             let key = jti_key(jti);
             let exists: u8 = self
-                .run(async |c| redis::cmd("EXISTS").arg(&key).query_async(c).await)
+                .run(
+                    Call::Read,
+                    Request::Command(redis::cmd("EXISTS").arg(&key).clone()),
+                )
                 .await?;
             Ok(exists == 1)
         })
@@ -364,16 +466,18 @@ impl Store for RedisStore {
             let key = jti_key(jti);
             let ttl_secs = forget_after.saturating_sub(now).max(1);
             let set: Option<String> = self
-                .run(async |c| {
-                    redis::cmd("SET")
-                        .arg(&key)
-                        .arg(1)
-                        .arg("NX")
-                        .arg("EX")
-                        .arg(ttl_secs)
-                        .query_async(c)
-                        .await
-                })
+                .run(
+                    Call::Write,
+                    Request::Command(
+                        redis::cmd("SET")
+                            .arg(&key)
+                            .arg(1)
+                            .arg("NX")
+                            .arg("EX")
+                            .arg(ttl_secs)
+                            .clone(),
+                    ),
+                )
                 .await?;
             Ok(match set {
                 Some(_) => Ok(()),
@@ -385,7 +489,7 @@ impl Store for RedisStore {
     fn ping(&self) -> StoreFuture<'_, ()> {
         self.boxed(async move {
             let _: String = self
-                .run(async |c| redis::cmd("PING").query_async(c).await)
+                .run(Call::Read, Request::Command(redis::cmd("PING")))
                 .await?;
             Ok(())
         })
