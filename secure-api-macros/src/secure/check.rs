@@ -17,6 +17,47 @@ use super::handler::{Handler, Target};
 
 /// The most arguments a handler may take: actix-web implements `FromRequest`
 /// for tuples of up to 16 extractors.
+/// `deprecated(..)` is used with `version`.
+///
+/// A deprecation retires one version of a route while a newer one serves
+/// it; a route without a version has no successor to point clients to.
+fn deprecated_needs_a_version(args: &SecureArgs, cx: &Ctxt) {
+    if args.deprecated.is_none() || position(args, "version").is_some() {
+        return;
+    }
+    if let Some(index) = position(args, "deprecated") {
+        cx.spanned(
+            &args.keys[index],
+            "`deprecated(..)` needs a `version`: it retires one version of a route while a newer version serves it; add the version being deprecated, `version = \"v1\"`",
+        );
+    }
+}
+
+/// The route path does not start with the `version` prefix already.
+///
+/// `version = "v1"` serves the route under `/v1`; a path that starts with
+/// `/v1` would be served at `/v1/v1/..`.
+fn version_not_in_path(args: &SecureArgs, handler: &Handler, cx: &Ctxt) {
+    let (Some(version), [route]) = (&args.version, handler.routes.as_slice()) else {
+        return;
+    };
+    let Some(path) = &route.path else {
+        return;
+    };
+    let (version, path) = (version.lit.value(), path.value());
+    let prefix = format!("/{version}");
+    let Some(rest) = path.strip_prefix(&prefix) else {
+        return;
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        let rest = if rest.is_empty() { "/" } else { rest };
+        cx.spanned(
+            &route.path,
+            format!("the route path \"{path}\" already starts with `{prefix}`, which `version = \"{version}\"` adds: it would be served at `{prefix}{path}`; write the path without the version, \"{rest}\""),
+        );
+    }
+}
+
 /// `on_store_error = "allow"` is not used with `replay`.
 ///
 /// A spent `jti` lives in the store: without it, a replayed token cannot be
@@ -51,6 +92,7 @@ pub(crate) fn check(cx: &Ctxt, secure: &Secure) {
         quota_refills_in_time(args, cx);
         public_is_limited_by_ip(args, cx);
         sunset_not_before_since(args, cx);
+        deprecated_needs_a_version(args, cx);
     }
     match target {
         Some(Target::Handler(handler)) => {
@@ -62,6 +104,7 @@ pub(crate) fn check(cx: &Ctxt, secure: &Secure) {
             one_route_attribute(handler, cx);
             if let Some(args) = args {
                 owner_param_in_route(args, handler, cx);
+                version_not_in_path(args, handler, cx);
                 unvalidated_names_inputs(args, handler, cx);
             }
         }
@@ -477,12 +520,20 @@ fn returns_a_response(handler: &Handler, cx: &Ctxt) {
     }
 }
 
-/// Exactly one route attribute follows `#[secure]`.
+/// `#[secure]` is written once, and exactly one route attribute follows it.
 ///
 /// `#[secure]` rewrites the route attribute, so it must see exactly one
 /// below itself. Written below the route attribute, it sees none: actix-web's
-/// macro has already expanded and moved the function.
+/// macro has already expanded and moved the function. A second `#[secure]`
+/// would wrap the first one's output: its keys belong in the first.
 fn one_route_attribute(handler: &Handler, cx: &Ctxt) {
+    if let Some(repeated) = &handler.repeated_secure {
+        cx.spanned(
+            repeated,
+            "`#[secure]` is written twice on this handler; write it once, with every key in one `#[secure(...)]`",
+        );
+        return;
+    }
     if let Some(routes) = &handler.multi_route {
         cx.spanned(
             routes,

@@ -38,6 +38,8 @@ pub(crate) struct Handler {
     /// `#[routes]` (several routes on one handler), which `#[secure]` does
     /// not support.
     pub(crate) multi_route: Option<Attribute>,
+    /// A second `#[secure]` below the one being expanded.
+    pub(crate) repeated_secure: Option<Attribute>,
 }
 
 /// A route attribute: `#[get("/path")]`, `#[route("/path", method = "GET")]`.
@@ -98,6 +100,7 @@ impl Handler {
         let mut inner_attrs = Vec::new();
         let mut routes = Vec::new();
         let mut multi_route = None;
+        let mut repeated_secure = None;
         for attr in std::mem::take(&mut item.attrs) {
             let last = attr
                 .path()
@@ -112,6 +115,7 @@ impl Handler {
                     routes.push(RouteAttr::new(attr, cx));
                 }
                 Some("routes") => multi_route = Some(attr),
+                Some("secure") if repeated_secure.is_none() => repeated_secure = Some(attr),
                 _ => inner_attrs.push(attr),
             }
         }
@@ -121,6 +125,7 @@ impl Handler {
             inner_attrs,
             routes,
             multi_route,
+            repeated_secure,
         }
     }
 

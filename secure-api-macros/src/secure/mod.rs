@@ -13,7 +13,8 @@ use quote::quote;
 use crate::ctxt::Ctxt;
 
 /// `#[secure(args)] item`: parse, check, expand; on any error, the item as
-/// written followed by one `compile_error!` per error.
+/// written (less any second `#[secure]`, whose own errors would only repeat
+/// these) followed by one `compile_error!` per error.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let model = attr::parse(&cx, args, item.clone());
@@ -22,7 +23,25 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(expanded) => expanded,
         Err(errors) => {
             let errors = errors.to_compile_error();
+            let item = without_secure(item);
             quote! { #item #errors }
         }
+    }
+}
+
+/// `item` without its `#[secure]` attributes when it is a function; as it
+/// is otherwise.
+fn without_secure(item: TokenStream) -> TokenStream {
+    match syn::parse2::<syn::ItemFn>(item.clone()) {
+        Ok(mut function) => {
+            function.attrs.retain(|attr| {
+                attr.path()
+                    .segments
+                    .last()
+                    .is_none_or(|segment| segment.ident != "secure")
+            });
+            quote! { #function }
+        }
+        Err(_) => item,
     }
 }

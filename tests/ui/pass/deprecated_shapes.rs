@@ -28,13 +28,13 @@ async fn everything() -> impl Responder {
     "everything"
 }
 
-#[secure(public, deprecated(since = "2024-02-29", sunset = "2024-02-29"))]
+#[secure(public, version = "v0", deprecated(since = "2024-02-29", sunset = "2024-02-29"))]
 #[post("/same-day")]
 async fn same_day() -> impl Responder {
     "same day"
 }
 
-#[secure(role = "editor", deprecated(since = "1970-01-01", link = "https://[::1]:8443/docs"))]
+#[secure(role = "editor", version = "v0", deprecated(since = "1970-01-01", link = "https://[::1]:8443/docs"))]
 #[route("/routed", method = "GET", method = "PUT")]
 async fn routed() -> impl Responder {
     "routed"
