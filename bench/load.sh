@@ -19,16 +19,9 @@ CONNECTIONS=${CONNECTIONS:-32}
 MODES=${MODES:-"plain secure hand redact es256 es256-nocache"}
 PORT=${PORT:-18080}
 
-command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
-server_cpu=() load_cpu=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    server_cpu=(taskset -c 0) load_cpu=(taskset -c 1)
-fi
-
-cargo build --release -q -p bench-servers
-bin=target/release/bench-servers
-out=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+# shellcheck source=bench/common.sh
+source bench/common.sh
+require wrk
 ticks=$(getconf CLK_TCK)
 
 # run MODE ROUND: one server, one wrk run; appends "mode rps cpu_us_per_req".

@@ -21,18 +21,9 @@ CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-18090}
 REDIS_PORT=${REDIS_PORT:-16399}
 
-for tool in wrk redis-server; do
-    command -v "$tool" >/dev/null || { echo "$tool is not installed: apt-get install -y wrk redis-server" >&2; exit 1; }
-done
-server_cpu=() load_cpu=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    server_cpu=(taskset -c 0) load_cpu=(taskset -c 1)
-fi
-
-cargo build --release -q -p bench-servers
-bin=target/release/bench-servers
-out=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+# shellcheck source=bench/common.sh
+source bench/common.sh
+require wrk redis-server
 "${load_cpu[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$out" --maxmemory-policy noeviction >"$out/redis.log" 2>&1 &
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break; sleep 0.1; done

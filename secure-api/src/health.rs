@@ -12,11 +12,8 @@ use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::problem::Problem;
-use crate::rejection::Rejection;
+use crate::rejection::{Rejection, STORE_UNAVAILABLE_RETRY_SECS};
 use crate::state::SecurityState;
-
-/// `Retry-After` of a health check that found the store down, in seconds.
-const RETRY_AFTER_SECS: u32 = 5;
 
 /// The state store of the [`Security`](crate::Security) middleware that
 /// carries the request (actix-web `FromRequest`): in process memory, or
@@ -60,7 +57,7 @@ impl StoreHealth {
                 _ => "The state store cannot be reached.",
             };
             Problem::new(StatusCode::SERVICE_UNAVAILABLE, detail)
-                .with_header(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS))
+                .with_header(RETRY_AFTER, HeaderValue::from(STORE_UNAVAILABLE_RETRY_SECS))
         })
     }
 }

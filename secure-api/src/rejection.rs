@@ -21,7 +21,7 @@ use crate::problem::{FieldError, Problem};
 const REPLAY_STORE_FULL_RETRY_SECS: u32 = 10;
 
 /// `Retry-After` of a 503 for an unreachable state store, in seconds.
-const STORE_UNAVAILABLE_RETRY_SECS: u32 = 5;
+pub(crate) const STORE_UNAVAILABLE_RETRY_SECS: u32 = 5;
 
 /// A refusal by one of the checks of `#[secure]`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

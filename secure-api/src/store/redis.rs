@@ -117,6 +117,9 @@ enum Call {
     Write,
 }
 
+/// No connection was taken yet (connection numbers count up from 0).
+const NO_CONNECTION: u64 = u64::MAX;
+
 /// One call to Redis: a command, or a script (sent by `EVALSHA`, loaded
 /// when Redis does not know it yet).
 enum Request<'a> {
@@ -140,8 +143,8 @@ impl Request<'_> {
 enum Failure {
     /// No connection could be made (logged already).
     Unreachable,
-    /// The connection `.1` broke.
-    Broken(String, u64),
+    /// The connection broke.
+    Broken(String),
     /// Redis answered with an error (full, read-only, ...): the connection
     /// is fine.
     Refused(String),
@@ -239,24 +242,29 @@ impl RedisStore {
         kind: Call,
         request: Request<'_>,
     ) -> Result<T, StoreError> {
+        // The connection the call went out on, for a failure to drop it
+        // (and never a newer one) even when the timeout cuts the call off.
+        let in_use = AtomicU64::new(NO_CONNECTION);
         let answer = tokio::time::timeout(self.settings.timeout, async {
             let (mut connection, number) = self.connection().await?;
+            in_use.store(number, Ordering::Relaxed);
             match request.send(&mut connection).await {
                 Ok(value) => return Ok(value),
                 Err(e) if !broke(&e) => return Err(Failure::Refused(e.to_string())),
                 Err(_) => self.drop_connection(number, true),
             }
             let (mut connection, number) = self.connection().await?;
+            in_use.store(number, Ordering::Relaxed);
             request.send(&mut connection).await.map_err(|e| {
                 if broke(&e) {
-                    Failure::Broken(e.to_string(), number)
+                    Failure::Broken(e.to_string())
                 } else {
                     Failure::Refused(e.to_string())
                 }
             })
         })
         .await;
-        match answer {
+        let problem = match answer {
             Ok(Ok(value)) => {
                 if kind == Call::Write && !self.up.swap(true, Ordering::AcqRel) {
                     tracing::warn!(
@@ -265,35 +273,21 @@ impl RedisStore {
                         "the shared state store answers again; requests are checked as before"
                     );
                 }
-                Ok(value)
+                return Ok(value);
             }
-            Ok(Err(Failure::Unreachable)) => Err(StoreError),
-            Ok(Err(Failure::Broken(problem, number))) => {
-                self.drop_connection(number, false);
-                self.went_down(&problem);
-                Err(StoreError)
-            }
-            Ok(Err(Failure::Refused(problem))) => {
-                self.went_down(&problem);
-                Err(StoreError)
+            Ok(Err(Failure::Unreachable)) => return Err(StoreError),
+            Ok(Err(Failure::Refused(problem))) => problem,
+            Ok(Err(Failure::Broken(problem))) => {
+                self.drop_connection(in_use.load(Ordering::Relaxed), false);
+                problem
             }
             Err(_elapsed) => {
-                // A connection that answers too slowly is replaced (its
-                // number is unknown here: whichever is current).
-                if let Ok(mut link) = self.link.try_lock()
-                    && matches!(&*link, Link::Connected(..))
-                {
-                    *link = Link::Down {
-                        since: Some(Instant::now()),
-                    };
-                }
-                self.went_down(&format!(
-                    "no answer within {} ms",
-                    self.settings.timeout.as_millis()
-                ));
-                Err(StoreError)
+                self.drop_connection(in_use.load(Ordering::Relaxed), false);
+                format!("no answer within {} ms", self.settings.timeout.as_millis())
             }
-        }
+        };
+        self.went_down(&problem);
+        Err(StoreError)
     }
 
     /// Logs the start of an outage, once.
